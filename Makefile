@@ -1,0 +1,38 @@
+# nernst: two commands do all set-up on a fresh machine.
+#   make run   - create .venv, install, run the main job
+#   make test  - create .venv, install with test extras, run the whole test suite
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    := out
+
+.PHONY: run test install bench docs-figures clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p $(OUT)
+	$(BIN)/nernst rest --preset mammalian_neuron --pump-ratio 1.5 --plot $(OUT)/rest_mammalian_neuron.png
+	$(BIN)/nernst compare --plot $(OUT)/compare_presets.png
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --doctest-modules src/nernst tests
+
+bench: $(STAMP)
+	$(BIN)/python bench/equilibrium.py
+
+docs-figures: $(STAMP)
+	$(BIN)/python docs/make_figures.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -1,0 +1,556 @@
+"""The ``nernst`` command line: tables for people, ``--json`` for scripts.
+
+Every command calls the engine and formats its result; no physics lives here.
+User errors (bad numbers, unknown ions, malformed configs, missing files) print
+one line on stderr and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+try:  # typer >= 0.22 ships its own copy of click
+    from typer._click.exceptions import ClickException as _ClickException
+    from typer._click.exceptions import UsageError as _UsageError
+except ImportError:  # older typer depends on click
+    from click.exceptions import ClickException as _ClickException
+    from click.exceptions import UsageError as _UsageError
+
+from .errors import InvalidParameter, NernstError
+
+app = typer.Typer(
+    name="nernst",
+    help="The neuronal membrane potential from first principles: Nernst, GHK, "
+    "weighted averages, the membrane capacitor and cited cell presets.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_USAGE = 2
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+def _q(value: Optional[str], kind: str, flag: str) -> Optional[float]:
+    """Parse an option that may carry a unit ("140 mM")."""
+    if value is None:
+        return None
+    from .units import parse_quantity
+
+    return parse_quantity(value, kind, flag)
+
+
+def _emit_json(data) -> None:
+    typer.echo(json.dumps(_clean(data), indent=2, allow_nan=False))
+
+
+def _clean(obj):
+    """Make a result JSON-safe: numpy scalars to float; a non-finite number is a bug."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise NernstError("internal error: a non-finite number reached the output")
+    return obj
+
+
+def _check_plot_path(path: Optional[Path]) -> None:
+    if path is None:
+        return
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise InvalidParameter("--plot", str(path), "must end in .png, .svg or .pdf")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        raise InvalidParameter("--plot", str(path), f"folder {str(parent)!r} does not exist")
+
+
+def _console():
+    from rich.console import Console
+
+    # Piped output (scripts, CI logs) gets a fixed, generous width instead of 80 columns.
+    return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+
+
+def _fmt(x, digits=2, unit=""):
+    if x is None:
+        return "-"
+    return f"{x:.{digits}f}{(' ' + unit) if unit else ''}"
+
+
+def _fmt_c(x):
+    if x is None:
+        return "-"
+    if x == 0:
+        return "0"
+    if abs(x) < 0.01:
+        return f"{x:.2g}"
+    return f"{x:g}" if abs(x) < 1e4 else f"{x:.3g}"
+
+
+def _load_spec(preset: Optional[str], config: Optional[Path]):
+    from .config import load_config
+    from .presets import DEFAULT_PRESET, load_preset
+
+    if preset is not None and config is not None:
+        raise InvalidParameter("--preset", preset, "give --preset or --config, not both")
+    if config is not None:
+        return load_config(config)
+    return load_preset(preset or DEFAULT_PRESET)
+
+
+# ---------------------------------------------------------------------------
+# equilibrium
+# ---------------------------------------------------------------------------
+
+@app.command()
+def equilibrium(
+    ion: str = typer.Option(..., "--ion", help="Ion symbol: Na, K, Cl, Ca, Mg, H, HCO3, or any other with --valence."),
+    inside: str = typer.Option(..., "--inside", help="Intracellular concentration, mM (or with a unit: '100 nM')."),
+    outside: str = typer.Option(..., "--outside", help="Extracellular concentration, mM."),
+    valence: Optional[str] = typer.Option(None, "--valence", help="Charge number z (needed for unknown symbols)."),
+    temperature: str = typer.Option("37", "--temperature", help="Temperature, degC (or '310.15 K')."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+):
+    """Nernst equilibrium potential of one ion."""
+    from .equilibrium import nernst
+    from .ions import resolve_valence
+
+    ci = _q(inside, "concentration", "--inside")
+    co = _q(outside, "concentration", "--outside")
+    t = _q(temperature, "temperature", "--temperature")
+    z_val = None
+    if valence is not None:
+        try:
+            z_val = float(valence)
+        except ValueError:
+            raise InvalidParameter("--valence", valence, "must be a non-zero number") from None
+    try:
+        z = resolve_valence(ion, z_val, "--valence")
+    except InvalidParameter as exc:
+        raise exc.renamed("--ion" if exc.field == "ion" else exc.field) from None
+    try:
+        e = nernst(ci, co, z, t)
+    except InvalidParameter as exc:
+        raise exc.renamed({"inside": "--inside", "outside": "--outside", "valence": "--valence",
+                           "temperature_c": "--temperature"}.get(exc.field, exc.field)) from None
+    result = {"ion": ion, "valence": z, "inside_mM": ci, "outside_mM": co, "temperature_c": t, "potential_mV": e}
+    if as_json:
+        _emit_json(result)
+        return
+    from .ions import lookup_ion
+
+    known = lookup_ion(ion)
+    label = known.label if known and z == known.valence else f"{ion} (z = {z:g})"
+    typer.echo(f"E({label}) = {e:.2f} mV   at {t:g} degC, inside {ci:g} mM, outside {co:g} mM")
+
+
+# ---------------------------------------------------------------------------
+# rest
+# ---------------------------------------------------------------------------
+
+@app.command()
+def rest(
+    preset: Optional[str] = typer.Option(None, "--preset", help="A shipped cell preset (see 'nernst presets')."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A TOML config file ([ions.K] inside/outside/permeability ...)."),
+    temperature: Optional[str] = typer.Option(None, "--temperature", help="Override the temperature, degC."),
+    pump_ratio: Optional[str] = typer.Option(None, "--pump-ratio", help="Add an electrogenic Na/K pump with this coupling ratio (1.5 for 3Na:2K): Mullins-Noda potential."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
+):
+    """Resting potential: GHK, textbook weighted average, chord; E_X, driving forces, currents."""
+    from .rest import resting_state
+
+    _check_plot_path(plot)
+    spec = _load_spec(preset, config)
+    t = _q(temperature, "temperature", "--temperature")
+    r = None
+    if pump_ratio is not None:
+        try:
+            r = float(pump_ratio)
+        except ValueError:
+            raise InvalidParameter("--pump-ratio", pump_ratio, "must be a positive number") from None
+        if not (math.isfinite(r) and r > 0):
+            raise InvalidParameter("--pump-ratio", pump_ratio, "must be a positive number")
+    try:
+        report = resting_state(spec, pump_ratio=r, temperature_c=t)
+    except InvalidParameter as exc:
+        raise exc.renamed({"temperature_c": "--temperature", "pump_ratio": "--pump-ratio"}.get(exc.field, exc.field)) from None
+    if plot is not None:
+        from .plot import plot_rest
+
+        plot_rest(report, plot, spec=spec)
+    if as_json:
+        _emit_json(report.as_dict())
+        return
+    _print_rest(report, spec, plot)
+
+
+def _print_rest(report, spec, plot) -> None:
+    from rich.table import Table
+
+    con = _console()
+    title = spec.title or spec.name or "config"
+    t = Table(title=f"{title}  ({report.temperature_c:g} degC)", title_justify="left")
+    weight_name = "g (mS/cm2)" if report.mode == "conductance" else "P (rel.)" if report.current_unit == "relative" else "P (cm/s)"
+    for col in ("ion", "z", "in (mM)", "out (mM)", weight_name, "E_X (mV)", "V - E_X (mV)", "current share"):
+        t.add_column(col, justify="right" if col != "ion" else "left")
+    for i in report.ions:
+        w = i.conductance if report.mode == "conductance" else i.permeability
+        t.add_row(
+            i.symbol, f"{i.valence:+g}", _fmt_c(i.inside_mM), _fmt_c(i.outside_mM),
+            "-" if w is None else f"{w:g}", _fmt(i.equilibrium_mV, 1), _fmt(i.driving_force_mV, 1),
+            f"{i.current_share:+.1%}" if i.current_share else "0",
+        )
+    con.print(t)
+    con.print(f"GHK zero-current potential     [bold]{report.ghk_mV:8.2f} mV[/bold]")
+    label = "permeability" if report.mode == "permeability" else "conductance"
+    con.print(f"{label}-weighted average of E_X {report.weighted_mV:8.2f} mV   (GHK - weighted = {report.ghk_minus_weighted_mV:+.2f} mV)")
+    if report.chord_mV is not None:
+        con.print(f"chord-conductance potential    {report.chord_mV:8.2f} mV")
+    if report.pump_ratio is not None:
+        con.print(
+            f"with a {report.pump_ratio:g}:1 electrogenic pump (Mullins-Noda, Na and K) "
+            f"{report.mullins_noda_mV:8.2f} mV   (pump's direct share {report.pump_contribution_mV:+.2f} mV)"
+        )
+    pub = spec.published or {}
+    if "rest_mV" in pub:
+        con.print(f"published resting potential    {pub['rest_mV']:8.1f} mV   ({pub.get('source', 'source not given')})")
+    bal = report.charge_balance_mM
+    if abs(bal["inside"]) > 1e-9 or abs(bal["outside"]) > 1e-9:
+        con.print(
+            f"[dim]net charge of the listed ions: inside {bal['inside']:+.1f} mM, outside {bal['outside']:+.1f} mM "
+            "(balanced in the cell by ions not listed, e.g. organic anions)[/dim]"
+        )
+    if plot is not None:
+        con.print(f"figure written to {plot}")
+
+
+# ---------------------------------------------------------------------------
+# presets and compare
+# ---------------------------------------------------------------------------
+
+@app.command()
+def presets(as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts.")):
+    """List the shipped cell presets with their sources."""
+    from .presets import list_presets, load_preset
+
+    rows = []
+    for name in list_presets():
+        spec = load_preset(name)
+        rows.append({
+            "name": name,
+            "title": spec.title,
+            "description": spec.description,
+            "source": spec.source,
+            "temperature_c": spec.temperature_c,
+            "ions": [i.symbol for i in spec.ions],
+            "published_rest_mV": spec.published.get("rest_mV"),
+        })
+    if as_json:
+        _emit_json(rows)
+        return
+    from rich.table import Table
+
+    t = Table(title="nernst presets (use with: nernst rest --preset NAME)", title_justify="left", show_lines=True)
+    t.add_column("name", style="bold", no_wrap=True)
+    t.add_column("description")
+    t.add_column("source")
+    for r in rows:
+        t.add_row(r["name"], r["description"] or "", r["source"] or "")
+    _console().print(t)
+
+
+@app.command()
+def compare(
+    preset: Optional[List[str]] = typer.Option(None, "--preset", help="Presets to compare (repeat); default: all."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
+):
+    """Why textbooks disagree: E_K, E_Na, GHK and weighted average of several presets side by side."""
+    from .presets import list_presets, load_preset
+    from .rest import resting_state
+
+    _check_plot_path(plot)
+    names = preset or list_presets()
+    specs = [load_preset(n) for n in names]
+    reports = [resting_state(s) for s in specs]
+    rows = []
+    for s, r in zip(specs, reports):
+        e = {i.symbol: i.equilibrium_mV for i in r.ions}
+        rows.append({
+            "name": s.name, "temperature_c": r.temperature_c, "ghk_mV": r.ghk_mV, "weighted_mV": r.weighted_mV,
+            "chord_mV": r.chord_mV, "equilibrium_mV": e, "published_rest_mV": s.published.get("rest_mV"),
+        })
+    if plot is not None:
+        from .plot import plot_compare
+
+        plot_compare(reports, specs, plot)
+    if as_json:
+        _emit_json(rows)
+        return
+    from rich.table import Table
+
+    t = Table(title="Same physics, different numbers", title_justify="left")
+    for col in ("preset", "T (degC)", "E_K", "E_Na", "E_Cl", "GHK", "weighted avg", "published"):
+        t.add_column(col, justify="left" if col == "preset" else "right")
+    for r in rows:
+        e = r["equilibrium_mV"]
+        t.add_row(r["name"], f"{r['temperature_c']:g}", _fmt(e.get("K"), 1), _fmt(e.get("Na"), 1), _fmt(e.get("Cl"), 1),
+                  _fmt(r["ghk_mV"], 1), _fmt(r["weighted_mV"], 1), _fmt(r["published_rest_mV"], 1))
+    con = _console()
+    con.print(t)
+    con.print("[dim]all potentials in mV; GHK and weighted average use each preset's own concentrations and permeabilities[/dim]")
+    if plot is not None:
+        con.print(f"figure written to {plot}")
+
+
+# ---------------------------------------------------------------------------
+# charge (the membrane as a capacitor)
+# ---------------------------------------------------------------------------
+
+class Shape(str, Enum):
+    sphere = "sphere"
+    cylinder = "cylinder"
+
+
+@app.command()
+def charge(
+    shape: Shape = typer.Option(Shape.cylinder, "--shape", help="Cell shape."),
+    length: Optional[str] = typer.Option(None, "--length", help="Cylinder length, um."),
+    radius: str = typer.Option(..., "--radius", help="Radius, um."),
+    no_ends: bool = typer.Option(False, "--no-ends", help="Cylinder without its two end discs."),
+    capacitance: str = typer.Option("1", "--capacitance", help="Specific capacitance, uF/cm^2."),
+    delta: str = typer.Option("100", "--delta", help="Voltage change, mV."),
+    valence: str = typer.Option("1", "--valence", help="Valence of the ion carrying the charge."),
+    concentration: Optional[str] = typer.Option(None, "--concentration", help="Its intracellular concentration, mM (for the fraction of the pool)."),
+    duration: Optional[str] = typer.Option(None, "--duration", help="Time for the change, ms (for the capacitive current)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+):
+    """How many ions must cross to change V: the membrane as a capacitor."""
+    from .membrane import charge_to_move, cylinder, sphere
+
+    r = _q(radius, "length", "--radius")
+    if shape == Shape.cylinder:
+        if length is None:
+            raise InvalidParameter("--length", InvalidParameter.NO_VALUE, "is required for a cylinder")
+        geom = _renamed(lambda: cylinder(_q(length, "length", "--length"), r, ends=not no_ends),
+                        {"length": "--length", "radius": "--radius"})
+    else:
+        if length is not None:
+            raise InvalidParameter("--length", length, "a sphere has no length (use --radius only)")
+        geom = _renamed(lambda: sphere(r), {"radius": "--radius"})
+    try:
+        z = float(valence)
+    except ValueError:
+        raise InvalidParameter("--valence", valence, "must be a non-zero number") from None
+    rep = _renamed(
+        lambda: charge_to_move(
+            geom,
+            _q(capacitance, "capacitance", "--capacitance"),
+            _q(delta, "voltage", "--delta"),
+            z,
+            _q(concentration, "concentration", "--concentration"),
+            _q(duration, "time", "--duration"),
+        ),
+        {"capacitance": "--capacitance", "delta": "--delta", "valence": "--valence",
+         "concentration": "--concentration", "duration": "--duration"},
+    )
+    d = rep.as_dict()
+    if as_json:
+        _emit_json(d)
+        return
+    con = _console()
+    con.print(f"{shape.value}: area {rep.area_cm2:.3g} cm^2, volume {rep.volume_L:.3g} L, capacitance {rep.capacitance_F * 1e12:.3g} pF")
+    con.print(f"to move V by {rep.delta_mV:g} mV: charge {rep.charge_C:.3g} C = [bold]{rep.ions:.3g} ions[/bold] of valence {rep.valence:+g} "
+              f"({rep.ions_per_um2:,.0f} per um^2 of membrane)")
+    con.print(f"intracellular concentration change: {rep.concentration_change_mM * 1e3:.3g} uM")
+    if rep.fraction_of_pool is not None:
+        con.print(f"that is {rep.fraction_of_pool:.3%} of the intracellular pool")
+    if rep.current_A is not None:
+        con.print(f"capacitive current for that change in the given time: {rep.current_A * 1e9:.3g} nA")
+
+
+def _renamed(fn, mapping):
+    try:
+        return fn()
+    except InvalidParameter as exc:
+        raise exc.renamed(mapping.get(exc.field, exc.field)) from None
+
+
+# ---------------------------------------------------------------------------
+# ghk current-voltage curve, pump, donnan
+# ---------------------------------------------------------------------------
+
+@app.command()
+def ghk(
+    ion: str = typer.Option(..., "--ion", help="Ion symbol (or any with --valence)."),
+    inside: str = typer.Option(..., "--inside", help="Intracellular concentration, mM."),
+    outside: str = typer.Option(..., "--outside", help="Extracellular concentration, mM."),
+    permeability: str = typer.Option("1e-6", "--permeability", help="Permeability, cm/s."),
+    valence: Optional[str] = typer.Option(None, "--valence", help="Charge number z."),
+    temperature: str = typer.Option("37", "--temperature", help="Temperature, degC."),
+    vmin: float = typer.Option(-120.0, "--vmin", help="Lowest voltage, mV."),
+    vmax: float = typer.Option(60.0, "--vmax", help="Highest voltage, mV."),
+    points: int = typer.Option(19, "--points", help="Number of voltages (2 to 10001)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
+):
+    """GHK current-voltage curve of one ion (rectifies; crosses zero at E_X)."""
+    import numpy as np
+
+    from .equilibrium import ghk_current, ghk_flux, nernst
+    from .ions import resolve_valence
+
+    _check_plot_path(plot)
+    if not (math.isfinite(vmin) and math.isfinite(vmax) and vmin < vmax):
+        raise InvalidParameter("--vmin", vmin, "must be finite and below --vmax")
+    if not 2 <= points <= 10001:
+        raise InvalidParameter("--points", points, "must be between 2 and 10001")
+    z_val = None
+    if valence is not None:
+        try:
+            z_val = float(valence)
+        except ValueError:
+            raise InvalidParameter("--valence", valence, "must be a non-zero number") from None
+    z = _renamed(lambda: resolve_valence(ion, z_val, "--valence"), {"ion": "--ion"})
+    ci = _q(inside, "concentration", "--inside")
+    co = _q(outside, "concentration", "--outside")
+    p = _q(permeability, "permeability", "--permeability")
+    t = _q(temperature, "temperature", "--temperature")
+    v = np.linspace(vmin, vmax, points)
+    names = {"inside": "--inside", "outside": "--outside", "permeability": "--permeability", "temperature_c": "--temperature"}
+    i = _renamed(lambda: ghk_current(v, ci, co, z, p, t), names)
+    j = ghk_flux(v, ci, co, z, p, t)
+    e = nernst(ci, co, z, t) if ci > 0 and co > 0 else None
+    result = {"ion": ion, "valence": z, "inside_mM": ci, "outside_mM": co, "permeability_cm_s": p, "temperature_c": t,
+              "equilibrium_mV": e, "voltage_mV": v.tolist(), "current_uA_cm2": i.tolist(), "flux_pmol_cm2_s": j.tolist()}
+    if plot is not None:
+        from .plot import plot_ghk_iv
+
+        plot_ghk_iv(result, plot)
+    if as_json:
+        _emit_json(result)
+        return
+    from rich.table import Table
+
+    tab = Table(title=f"GHK current of {ion}: P = {p:g} cm/s, {t:g} degC, E = {_fmt(e, 2)} mV", title_justify="left")
+    tab.add_column("V (mV)", justify="right")
+    tab.add_column("I (uA/cm^2)", justify="right")
+    tab.add_column("flux (pmol/cm^2/s)", justify="right")
+    for vv, ii, jj in zip(v, i, j):
+        tab.add_row(f"{vv:.1f}", f"{ii:.4g}", f"{jj:.4g}")
+    _console().print(tab)
+
+
+@app.command()
+def donnan(
+    outside: List[str] = typer.Option(..., "--outside", help="A permeant ion and its outside concentration, e.g. K=5 (repeat)."),
+    impermeant: str = typer.Option(..., "--impermeant", help="Concentration of the impermeant species inside, mM."),
+    impermeant_valence: float = typer.Option(-1.0, "--impermeant-valence", help="Its mean valence (e.g. -1 or -0.85)."),
+    valence: Optional[List[str]] = typer.Option(None, "--valence", help="Valence of an unknown symbol, e.g. X=-2 (repeat)."),
+    temperature: str = typer.Option("37", "--temperature", help="Temperature, degC."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+):
+    """Gibbs-Donnan equilibrium: permeant ions against an impermeant charged species."""
+    from .equilibrium import donnan_equilibrium
+    from .ions import resolve_valence
+
+    zmap = {}
+    for item in valence or []:
+        sym, _, val = item.partition("=")
+        try:
+            zmap[sym.strip()] = float(val)
+        except ValueError:
+            raise InvalidParameter("--valence", item, "must look like SYMBOL=NUMBER, e.g. X=-2") from None
+    symbols, conc, zs = [], [], []
+    for item in outside:
+        sym, sep, val = item.partition("=")
+        sym = sym.strip()
+        if not sep or not sym:
+            raise InvalidParameter("--outside", item, "must look like SYMBOL=mM, e.g. K=5")
+        if sym in symbols:
+            raise InvalidParameter("--outside", item, f"{sym} is given twice")
+        symbols.append(sym)
+        conc.append(_q(val, "concentration", f"--outside {sym}"))
+        zs.append(_renamed(lambda: resolve_valence(sym, zmap.get(sym), "--valence"), {"ion": "--outside"}))
+    x = _q(impermeant, "concentration", "--impermeant")
+    t = _q(temperature, "temperature", "--temperature")
+    names = {"impermeant": "--impermeant", "impermeant_valence": "--impermeant-valence", "temperature_c": "--temperature",
+             "valence": "--outside"}
+    names.update({f"outside[{k}]": f"--outside {s}" for k, s in enumerate(symbols)})
+    st = _renamed(lambda: donnan_equilibrium(conc, zs, x, impermeant_valence, t), names)
+    result = {
+        "temperature_c": t, "potential_mV": st.potential_mV, "impermeant_mM": x, "impermeant_valence": impermeant_valence,
+        "ions": {s: {"valence": z, "outside_mM": c, "inside_mM": float(ci)} for s, z, c, ci in zip(symbols, zs, conc, st.inside_mM)},
+        "osmotic_excess_mOsm": st.osmotic_excess_mOsm,
+    }
+    if as_json:
+        _emit_json(result)
+        return
+    con = _console()
+    con.print(f"Donnan potential [bold]{st.potential_mV:.2f} mV[/bold] ({t:g} degC, {x:g} mM impermeant, z = {impermeant_valence:g})")
+    for s, d in result["ions"].items():
+        con.print(f"  {s:>5}: outside {d['outside_mM']:g} mM -> inside {d['inside_mM']:.4g} mM")
+    con.print(f"osmotic excess inside: {st.osmotic_excess_mOsm:+.1f} mOsm/L"
+              + (" -> water enters; without a pump the cell swells (Tosteson & Hoffman 1960)" if st.osmotic_excess_mOsm > 0 else ""))
+
+
+# ---------------------------------------------------------------------------
+# entry point
+# ---------------------------------------------------------------------------
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the CLI; user errors give one line on stderr and exit code 2."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        rv = app(args=args, prog_name="nernst", standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except (_UsageError, _ClickException) as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `nernst`: show the help
+            sys.stdout.write(exc.format_message().rstrip() + "\n")
+            return 0
+        msg = " ".join(exc.format_message().split())
+        sys.stderr.write(f"nernst: error: {msg}\n")
+        code = EXIT_USAGE
+    except typer.Abort:
+        sys.stderr.write("nernst: aborted\n")
+        code = 130
+    except NernstError as exc:
+        sys.stderr.write(f"nernst: error: {' '.join(str(exc).split())}\n")
+        code = EXIT_USAGE
+    except BrokenPipeError:
+        code = 0
+    except Exception as exc:  # a bug: still one line, unless asked for the traceback
+        if os.environ.get("NERNST_DEBUG"):
+            raise
+        sys.stderr.write(f"nernst: internal error ({type(exc).__name__}: {' '.join(str(exc).split())}); "
+                         "set NERNST_DEBUG=1 for a traceback and please report it\n")
+        code = 1
+    sys.stdout.flush()
+    return code
+
+
+def run() -> None:  # console-script entry
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

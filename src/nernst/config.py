@@ -1,0 +1,267 @@
+"""Reading cell configurations (TOML files, dicts) into validated specs.
+
+The format, for a user config and for the shipped presets alike::
+
+    temperature_c = 37          # or "310.15 K"
+
+    [ions.K]
+    inside = 140                # mM, or "140 mM"
+    outside = 5
+    permeability = 1.0          # relative; or "1e-6 cm/s"; or conductance = 0.3 (mS/cm^2)
+
+    [ions.A]                    # any other symbol needs a valence
+    inside = 120
+    outside = 0
+    valence = -1                # no permeability: impermeant
+
+Unknown keys are errors.  Every error names the key (``ions.K.inside``) and the
+reason, in one line.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Any, Optional
+
+from .errors import InvalidParameter
+from .ions import resolve_valence
+from .specs import CellSpec, IonSpec
+from .units import parse_quantity
+
+__all__ = ["load_config", "spec_from_dict", "MAX_CONFIG_BYTES"]
+
+#: Config files larger than this are refused before parsing.
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def _models():
+    """Build the pydantic models lazily (pydantic costs ~0.1 s to import)."""
+    from pydantic import BaseModel, ConfigDict, field_validator
+
+    class _Strict(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def _text(v, info):
+        if v is None or isinstance(v, str):
+            return v
+        raise ValueError("must be text")
+
+    class PublishedModel(_Strict):
+        rest_mV: Optional[Any] = None
+        source: Optional[str] = None
+        note: Optional[str] = None
+
+        @field_validator("rest_mV", mode="before")
+        @classmethod
+        def _v(cls, v, info):
+            return None if v is None else parse_quantity(v, "voltage", info.field_name)
+
+    class IonModel(_Strict):
+        inside: Any
+        outside: Any
+        valence: Optional[Any] = None
+        permeability: Optional[Any] = None
+        conductance: Optional[Any] = None
+        source: Optional[str] = None
+        permeability_source: Optional[str] = None
+        conductance_source: Optional[str] = None
+        note: Optional[str] = None
+
+        _s = field_validator("source", "permeability_source", "conductance_source", "note", mode="before")(_text)
+
+        @field_validator("inside", "outside", mode="before")
+        @classmethod
+        def _conc(cls, v, info):
+            c = parse_quantity(v, "concentration", info.field_name)
+            if c < 0:
+                raise ValueError(f"must be >= 0 mM, and > 0 for a permeant ion (got {c:g})")
+            return c
+
+        @field_validator("valence", mode="before")
+        @classmethod
+        def _val(cls, v, info):
+            if v is None:
+                return None
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ValueError(f"must be a non-zero number (got {v!r})")
+            if not math.isfinite(v) or v == 0:
+                raise ValueError(f"must be a finite, non-zero number (got {v!r})")
+            return float(v)
+
+        @field_validator("permeability", mode="before")
+        @classmethod
+        def _perm(cls, v, info):
+            if v is None:
+                return None
+            absolute = isinstance(v, str) and not _is_bare_number(v)
+            p = parse_quantity(v, "permeability", info.field_name)
+            if p < 0:
+                raise ValueError(f"must be >= 0 (got {p:g})")
+            return (p, absolute)
+
+        @field_validator("conductance", mode="before")
+        @classmethod
+        def _cond(cls, v, info):
+            if v is None:
+                return None
+            g = parse_quantity(v, "conductance", info.field_name)
+            if g < 0:
+                raise ValueError(f"must be >= 0 mS/cm^2 (got {g:g})")
+            return g
+
+    class CellModel(_Strict):
+        ions: dict[str, IonModel]
+        temperature_c: Any = 37.0
+        title: Optional[str] = None
+        description: Optional[str] = None
+        source: Optional[str] = None
+        temperature_source: Optional[str] = None
+        published: Optional[PublishedModel] = None
+
+        _s = field_validator("title", "description", "source", "temperature_source", mode="before")(_text)
+
+        @field_validator("temperature_c", mode="before")
+        @classmethod
+        def _temp(cls, v, info):
+            t = parse_quantity(v, "temperature", "temperature_c")
+            if t <= -273.15:
+                raise ValueError(f"must be above absolute zero, -273.15 degC (got {t:g})")
+            return t
+
+    return CellModel
+
+
+_MODEL = None
+
+
+def _is_bare_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _pydantic_to_invalid(err, prefix: str = "") -> InvalidParameter:
+    """First pydantic error as one InvalidParameter naming the dotted key."""
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first.get("loc", ()))
+    field = f"{prefix}{loc}" if loc else (prefix.rstrip(".") or "config")
+    kind = first.get("type", "")
+    msg = first.get("msg", "invalid value")
+    if kind == "extra_forbidden":
+        return InvalidParameter(field, InvalidParameter.NO_VALUE, "unknown key")
+    if kind == "missing":
+        return InvalidParameter(field, InvalidParameter.NO_VALUE, "is required")
+    original = (first.get("ctx") or {}).get("error")
+    if isinstance(original, InvalidParameter):
+        return InvalidParameter(field, original.value, original.reason)
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if kind in ("dict_type", "model_type"):
+        return InvalidParameter(field, first.get("input"), "must be a table")
+    return InvalidParameter(field, InvalidParameter.NO_VALUE, msg)
+
+
+def spec_from_dict(data: dict, name: str | None = None) -> CellSpec:
+    """Validate a config mapping (as read from TOML) and build a :class:`CellSpec`."""
+    global _MODEL
+    from pydantic import ValidationError
+
+    if not isinstance(data, dict):
+        raise InvalidParameter("config", data, "must be a table of settings")
+    if _MODEL is None:
+        _MODEL = _models()
+    try:
+        model = _MODEL.model_validate(data)
+    except ValidationError as err:
+        raise _pydantic_to_invalid(err) from None
+    except InvalidParameter:
+        raise
+    if not model.ions:
+        raise InvalidParameter("ions", InvalidParameter.NO_VALUE, "at least one ion is required ([ions.K] ...)")
+
+    ions = []
+    kinds = set()
+    for symbol, ion in model.ions.items():
+        key = f"ions.{symbol}"
+        try:
+            z = resolve_valence(symbol, ion.valence, f"{key}.valence")
+        except InvalidParameter as exc:
+            raise exc.renamed(key if exc.field == "ion" else exc.field) from None
+        if ion.permeability is not None and ion.conductance is not None:
+            raise InvalidParameter(key, InvalidParameter.NO_VALUE, "give permeability or conductance, not both")
+        perm = ion.permeability[0] if ion.permeability is not None else None
+        if ion.permeability is not None:
+            kinds.add("cm/s" if ion.permeability[1] else "relative")
+        if ion.conductance is not None:
+            kinds.add("conductance")
+        permeant = (perm or 0.0) > 0 or (ion.conductance or 0.0) > 0
+        for side in ("inside", "outside"):
+            if getattr(ion, side) <= 0 and permeant:
+                raise InvalidParameter(
+                    f"{key}.{side}", getattr(ion, side), "must be > 0 mM for a permeant ion"
+                )
+        ions.append(
+            IonSpec(
+                symbol=symbol,
+                valence=z,
+                inside_mM=ion.inside,
+                outside_mM=ion.outside,
+                permeability=perm,
+                conductance=ion.conductance,
+                source=ion.source,
+                permeability_source=ion.permeability_source or ion.conductance_source,
+                note=ion.note,
+            )
+        )
+    if len(kinds) > 1:
+        raise InvalidParameter(
+            "ions",
+            InvalidParameter.NO_VALUE,
+            "mixed kinds: give every ion a relative permeability, or every one a permeability "
+            "with a unit (cm/s), or every one a conductance (mS/cm^2)",
+        )
+    if not any(i.permeant for i in ions):
+        raise InvalidParameter("ions", InvalidParameter.NO_VALUE, "no permeant ion: give at least one a permeability or conductance > 0")
+    published = {}
+    if model.published is not None:
+        published = {k: v for k, v in model.published.model_dump().items() if v is not None}
+    return CellSpec(
+        ions=tuple(ions),
+        temperature_c=model.temperature_c,
+        name=name,
+        title=model.title,
+        description=model.description,
+        source=model.source,
+        temperature_source=model.temperature_source,
+        permeability_unit="cm/s" if "cm/s" in kinds else "relative",
+        published=published,
+    )
+
+
+def load_config(path: str | Path, name: str | None = None) -> CellSpec:
+    """Read a TOML config file into a :class:`CellSpec` (errors name the key)."""
+    p = Path(path)
+    field = "config"
+    if not p.exists():
+        raise InvalidParameter(field, str(path), "file not found")
+    if not p.is_file():
+        raise InvalidParameter(field, str(path), "is not a file")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InvalidParameter(field, str(path), f"cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise InvalidParameter(field, str(path), f"is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidParameter(field, str(path), "is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidParameter(field, str(path), f"is not valid TOML: {exc}") from None
+    return spec_from_dict(data, name=name or p.stem)

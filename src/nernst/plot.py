@@ -1,0 +1,138 @@
+"""Matplotlib figures for the faces (PNG, SVG or PDF).  No physics here: every
+number drawn comes from a report computed by the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["ION_COLORS", "plot_rest", "plot_compare", "plot_ghk_iv"]
+
+#: One colour per ion everywhere in nernst (Okabe-Ito palette, colour-blind safe).
+ION_COLORS = {
+    "K": "#E69F00",
+    "Na": "#0072B2",
+    "Cl": "#009E73",
+    "Ca": "#CC79A7",
+    "Mg": "#56B4E9",
+    "H": "#D55E00",
+    "HCO3": "#7F7F7F",
+}
+
+
+def ion_color(symbol: str) -> str:
+    return ION_COLORS.get(symbol, "#444444")
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path) -> Path:
+    path = Path(path)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    _plt().close(fig)
+    return path
+
+
+def plot_rest(report, path, spec=None) -> Path:
+    """Equilibrium potentials, the resting potential(s), driving forces and current shares.
+
+    Left: each ion's E_X, an arrow from E_X to V_rest (the driving force) and the
+    resting potential by GHK, the textbook weighted average and, where given,
+    the chord-conductance equation.  Right: each ion's share of the current at rest.
+    """
+    plt = _plt()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 5), gridspec_kw={"width_ratios": [1.6, 1]})
+    ions = [i for i in report.ions if i.equilibrium_mV is not None]
+    v = report.rest_mV
+    for k, ion in enumerate(ions):
+        c = ion_color(ion.symbol)
+        e = ion.equilibrium_mV
+        alpha = 1.0 if ion.current != 0.0 else 0.35  # faded: impermeant, carries no current
+        ax.plot([k - 0.3, k + 0.3], [e, e], color=c, lw=4, solid_capstyle="butt", alpha=alpha)
+        ax.annotate("", xy=(k, v), xytext=(k, e), arrowprops=dict(arrowstyle="->", color=c, lw=1.5, alpha=0.8 * alpha))
+        ax.text(k + 0.33, e, f"E_{ion.symbol} {e:+.1f}", va="center", fontsize=9, color=c, alpha=max(alpha, 0.6))
+        if ion.driving_force_mV is not None:
+            ax.text(k - 0.05, (e + v) / 2, f"{ion.driving_force_mV:+.0f}", ha="right", va="center", fontsize=8, color="#333333")
+    ax.axhline(report.ghk_mV, color="black", lw=2, label=f"GHK {report.ghk_mV:.1f} mV")
+    wlabel = "weighted avg (P)" if report.mode == "permeability" else "weighted avg (g)"
+    ax.axhline(report.weighted_mV, color="#555555", lw=1.5, ls="--", label=f"{wlabel} {report.weighted_mV:.1f} mV")
+    if report.chord_mV is not None:
+        ax.axhline(report.chord_mV, color="#555555", lw=1.5, ls=":", label=f"chord {report.chord_mV:.1f} mV")
+    if report.mullins_noda_mV is not None:
+        ax.axhline(report.mullins_noda_mV, color="#882255", lw=1.5, ls="-.",
+                   label=f"with {report.pump_ratio:g}:1 pump {report.mullins_noda_mV:.1f} mV")
+    if spec is not None and "rest_mV" in (spec.published or {}):
+        ax.axhline(spec.published["rest_mV"], color="#AA3377", lw=1, ls=(0, (1, 3)), label=f"published {spec.published['rest_mV']:.0f} mV")
+    ax.axhline(0, color="#BBBBBB", lw=0.8)
+    ax.set_xticks(range(len(ions)), [i.symbol if i.current != 0.0 else f"{i.symbol}\n(impermeant)" for i in ions])
+    ax.set_xlim(-0.6, len(ions) - 0.1 + 0.6)
+    ax.set_ylabel("membrane potential (mV, inside - outside)")
+    title = (spec.title if spec is not None and spec.title else report.name) or "membrane"
+    ax.set_title(f"{title}, {report.temperature_c:g} degC\narrows: driving force V - E_X (mV)", fontsize=10)
+    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    ax.grid(axis="y", alpha=0.3)
+
+    perm = [i for i in report.ions if i.current != 0.0]
+    ax2.barh([i.symbol for i in perm], [100 * i.current_share for i in perm], color=[ion_color(i.symbol) for i in perm])
+    ax2.axvline(0, color="black", lw=0.8)
+    ax2.set_xlabel("share of the current at rest (%)\n<- inward      outward ->")
+    ax2.set_title(f"currents at V = {v:.1f} mV sum to zero", fontsize=10)
+    ax2.invert_yaxis()
+    ax2.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_compare(reports, specs, path) -> Path:
+    """One row per preset: E_K, E_Na, E_Cl, GHK, weighted average and published rest."""
+    plt = _plt()
+    n = len(reports)
+    fig, ax = plt.subplots(figsize=(10, 0.55 * n + 1.6))
+    for row, (rep, spec) in enumerate(zip(reports, specs)):
+        for ion in rep.ions:
+            if ion.symbol in ("K", "Na", "Cl") and ion.equilibrium_mV is not None:
+                ax.plot(ion.equilibrium_mV, row, "o", color=ion_color(ion.symbol), ms=7,
+                        label=f"E_{ion.symbol}" if row == 0 else None)
+        ax.plot(rep.ghk_mV, row, "s", color="black", ms=7, label="GHK" if row == 0 else None)
+        ax.plot(rep.weighted_mV, row, "D", mfc="none", mec="#555555", ms=8, label="weighted average" if row == 0 else None)
+        pub = (spec.published or {}).get("rest_mV")
+        if pub is not None:
+            ax.plot(pub, row, "*", color="#AA3377", ms=11, label="published rest" if row == 0 else None)
+    ax.set_yticks(range(n), [s.name for s in specs])
+    ax.invert_yaxis()
+    ax.axvline(0, color="#BBBBBB", lw=0.8)
+    ax.set_xlabel("mV")
+    ax.set_title("Same physics, different numbers: why textbooks quote different resting potentials", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    seen = {}
+    for h, l in zip(handles, labels):
+        seen.setdefault(l, h)
+    ax.legend(seen.values(), seen.keys(), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.6 / max(n, 1)), ncol=6)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_ghk_iv(result: dict, path) -> Path:
+    """GHK current-voltage curve, with E_X marked."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    sym = result["ion"]
+    ax.plot(result["voltage_mV"], result["current_uA_cm2"], color=ion_color(sym), lw=2, label=f"GHK current of {sym}")
+    ax.axhline(0, color="black", lw=0.8)
+    if result.get("equilibrium_mV") is not None:
+        ax.axvline(result["equilibrium_mV"], color="#555555", ls="--", lw=1, label=f"E_{sym} = {result['equilibrium_mV']:.1f} mV")
+    ax.set_xlabel("membrane potential (mV)")
+    ax.set_ylabel("current density (uA/cm^2, outward +)")
+    ax.set_title(f"{sym}: inside {result['inside_mM']:g} mM, outside {result['outside_mM']:g} mM, "
+                 f"P = {result['permeability_cm_s']:g} cm/s", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
