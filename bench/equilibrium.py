@@ -79,12 +79,25 @@ def main():
         [140.0, 15.0, 10.0, 1e-4], [k_out, 145.0, 110.0, 2.0], [1, 1, -1, 2], [1.0, p_na, 0.45, 0.01], 37.0)
     cases["ghk_K_Na_Cl_Ca_closed"] = timeit(div, args.repeat)
 
-    # Same set by the bracketed Newton root (what any valence uses)
-    root = lambda: nernst.zero_current_potential(  # noqa: E731
-        [140.0, 15.0, 10.0, 1e-4], [k_out, 145.0, 110.0, 2.0], [1, 1, -1, 2], [1.0, p_na, 0.45, 0.01], 37.0,
-        method="root")
-    cases["ghk_K_Na_Cl_Ca_root"] = timeit(root, max(2, args.repeat // 3))
-    diff = float(np.max(np.abs(div() - root())))
+    # Same set by the bracketed Newton root (what any other valence needs):
+    # the vectorized NumPy reference and the compiled (Numba) kernel.
+    def root(backend):
+        return nernst.zero_current_potential(
+            [140.0, 15.0, 10.0, 1e-4], [k_out, 145.0, 110.0, 2.0], [1, 1, -1, 2], [1.0, p_na, 0.45, 0.01], 37.0,
+            method="root", backend=backend)
+
+    cases["ghk_K_Na_Cl_Ca_root_numpy"] = timeit(lambda: root("numpy"), max(2, args.repeat // 3))
+    diff = float(np.max(np.abs(div() - root("numpy"))))
+    from nernst import kernels
+
+    if kernels.available():
+        t0 = time.perf_counter()
+        root("numba")  # first call: compile or load from Numba's cache
+        first_call = time.perf_counter() - t0
+        cases["ghk_K_Na_Cl_Ca_root_numba"] = timeit(lambda: root("numba"), args.repeat)
+        diff = max(diff, float(np.max(np.abs(div() - root("numba")))))
+    else:
+        first_call = None
 
     cases["nernst_E_K"] = timeit(lambda: nernst.nernst(140.0, k_out, 1, 37.0), args.repeat)
 
@@ -114,6 +127,7 @@ def main():
         rows.append({"case": name, "points": n, "min_s": tmin, "median_s": tmed, "ratio_to_log_floor": tmin / f,
                      "points_per_s": n / tmin})
     result = {"machine": machine(), "rows": rows, "closed_vs_root_max_abs_mV": diff,
+              "numba_first_call_s": first_call,
               "neuron_vs_nernst_E_K_max_abs_mV": cases_agree}
     if args.json:
         print(json.dumps(result, indent=2))
@@ -124,6 +138,8 @@ def main():
         print(f"{r['case']:32s} {r['min_s'] * 1e3:10.2f} {r['median_s'] * 1e3:12.2f} {r['ratio_to_log_floor']:12.1f} "
               f"{r['points_per_s']:12.3g}")
     print(f"closed form vs root, max |dV| = {diff:.2e} mV")
+    if first_call is not None:
+        print(f"Numba kernel first call (compile or cache load): {first_call:.2f} s")
     if cases_agree is not None:
         print(f"NEURON nernst() vs nernst.nernst, max |dE| = {cases_agree:.2e} mV")
 

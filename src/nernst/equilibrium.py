@@ -24,6 +24,7 @@ References
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,12 +32,14 @@ import numpy as np
 from .constants import FARADAY, thermal_voltage_mV
 from .errors import InvalidParameter, SolverError
 from .validation import (
-    as_float_array,
+    broadcast_shape,
     check_finite,
     check_nonnegative,
     check_positive,
+    check_scalar,
     check_temperature,
     check_valence,
+    finite_result,
 )
 
 __all__ = [
@@ -65,10 +68,34 @@ def _out(arr):
     return float(arr) if arr.ndim == 0 else arr
 
 
+def _guarded(fields: str):
+    """Run a public function with NumPy's floating-point warnings off and check
+    that what it returns is finite; if not, raise an error naming *fields*
+    (inputs so extreme that double precision overflows).  Never a silent inf/NaN.
+    """
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with np.errstate(all="ignore"):
+                out = fn(*args, **kwargs)
+            if isinstance(out, DonnanState):
+                finite_result(out.potential_mV, fields)
+                finite_result(out.inside_mM, fields)
+            else:
+                finite_result(out, fields)
+            return out
+
+        return wrapper
+
+    return deco
+
+
 # ---------------------------------------------------------------------------
 # Nernst
 # ---------------------------------------------------------------------------
 
+@_guarded("inside/outside/temperature_c")
 def nernst(c_in, c_out, valence, temperature_c=37.0):
     """Nernst equilibrium (reversal) potential of one ion.
 
@@ -105,6 +132,7 @@ def nernst(c_in, c_out, valence, temperature_c=37.0):
     co = check_positive(c_out, "outside", "mM")
     z = check_valence(valence)
     vt = thermal_voltage_mV(temperature_c)
+    broadcast_shape(inside=ci, outside=co, valence=z, temperature_c=vt)
     return _out(vt / np.asarray(z) * np.log(np.asarray(co) / np.asarray(ci)))
 
 
@@ -149,10 +177,12 @@ def _ghk_core(v_mV, c_in, c_out, valence, temperature_c):
     co = check_nonnegative(c_out, "outside", "mM")
     z = np.asarray(check_valence(valence), dtype=float)
     vt = thermal_voltage_mV(temperature_c)
+    broadcast_shape(voltage_mV=v, inside=ci, outside=co, valence=z, temperature_c=vt)
     s = z * np.asarray(v) / vt
     return z, s, np.asarray(ci), np.asarray(co), vt
 
 
+@_guarded("voltage_mV/inside/outside/permeability")
 def ghk_current(voltage_mV, c_in, c_out, valence, permeability_cm_s, temperature_c=37.0):
     """Goldman-Hodgkin-Katz current density, outward positive.
 
@@ -190,6 +220,7 @@ def ghk_current(voltage_mV, c_in, c_out, valence, permeability_cm_s, temperature
     return _out(p * z * FARADAY * (ci * _bern(s) - co * _bern(-s)))
 
 
+@_guarded("voltage_mV/inside/outside/permeability")
 def ghk_flux(voltage_mV, c_in, c_out, valence, permeability_cm_s, temperature_c=37.0):
     """GHK flux density of the ion, outward positive, in pmol / (cm^2 s).
 
@@ -205,6 +236,7 @@ def ghk_flux(voltage_mV, c_in, c_out, valence, permeability_cm_s, temperature_c=
     return _out(1e6 * p * (ci * _bern(s) - co * _bern(-s)))
 
 
+@_guarded("voltage_mV/inside/outside/permeability")
 def ghk_current_slope(voltage_mV, c_in, c_out, valence, permeability_cm_s, temperature_c=37.0):
     """dI_X/dV of the GHK current, mS/cm^2 (uA/cm^2 per mV); always >= 0."""
     z, s, ci, co, vt = _ghk_core(voltage_mV, c_in, c_out, valence, temperature_c)
@@ -212,6 +244,7 @@ def ghk_current_slope(voltage_mV, c_in, c_out, valence, permeability_cm_s, tempe
     return _out(p * z * z * FARADAY / vt * (ci * _bern_prime(s) + co * _bern_prime(-s)))
 
 
+@_guarded("inside/outside/permeability")
 def ghk_conductance_at_reversal(c_in, c_out, valence, permeability_cm_s, temperature_c=37.0):
     """Slope conductance of a GHK channel at its own reversal potential, mS/cm^2.
 
@@ -227,6 +260,7 @@ def ghk_conductance_at_reversal(c_in, c_out, valence, permeability_cm_s, tempera
     return _out(p * z * z * FARADAY / vt * ci * co / _log_mean(ci, co))
 
 
+@_guarded("conductance/inside/outside")
 def permeability_from_conductance(conductance_mS_cm2, c_in, c_out, valence, temperature_c=37.0, voltage_mV=None):
     """The GHK permeability (cm/s) whose slope conductance equals *g*.
 
@@ -275,8 +309,14 @@ def _ion_lists(c_in, c_out, valence, permeability):
     ci = [np.asarray(check_nonnegative(c, f"inside[{i}]", "mM"), dtype=float) for i, c in enumerate(c_in)]
     co = [np.asarray(check_nonnegative(c, f"outside[{i}]", "mM"), dtype=float) for i, c in enumerate(c_out)]
     p = [np.asarray(check_nonnegative(x, f"permeability[{i}]"), dtype=float) for i, x in enumerate(permeability)]
-    z = [float(check_valence(v, f"valence[{i}]")) for i, v in enumerate(valence)]
-    shape = np.broadcast_shapes(*[a.shape for a in ci + co + p])
+    z = [check_scalar(check_valence(v, f"valence[{i}]"), f"valence[{i}]") for i, v in enumerate(valence)]
+    named = {f"inside[{i}]": a for i, a in enumerate(ci)}
+    named.update({f"outside[{i}]": a for i, a in enumerate(co)})
+    named.update({f"permeability[{i}]": a for i, a in enumerate(p)})
+    try:
+        shape = np.broadcast_shapes(*[a.shape for a in ci + co + p])
+    except ValueError:
+        broadcast_shape(**named)  # raises, naming the arrays
     return ci, co, z, p, shape
 
 
@@ -309,7 +349,8 @@ def _check_balance_possible(sums):
         )
 
 
-def zero_current_potential(c_in, c_out, valence, permeability, temperature_c=37.0, method="auto"):
+@_guarded("inside/outside/permeability")
+def zero_current_potential(c_in, c_out, valence, permeability, temperature_c=37.0, method="auto", backend="auto"):
     """Membrane potential at which the summed GHK currents of all permeant ions vanish.
 
     For ions of valence +-1 and +-2 only there is a closed form (the classic GHK
@@ -332,6 +373,11 @@ def zero_current_potential(c_in, c_out, valence, permeability, temperature_c=37.
         Temperature, degC.
     method : {"auto", "closed", "root"}
         "auto" uses the closed form when every valence is +-1 or +-2.
+    backend : {"auto", "numpy", "numba"}
+        For the root method only: "auto" runs the compiled kernel
+        (:mod:`nernst.kernels`) for grids of 4096 points or more when Numba is
+        available, NumPy otherwise.  Both give the same result to ~1e-12 mV.
+        The closed form always runs in NumPy.
 
     Returns
     -------
@@ -348,17 +394,42 @@ def zero_current_potential(c_in, c_out, valence, permeability, temperature_c=37.
     """
     if method not in ("auto", "closed", "root"):
         raise InvalidParameter("method", method, "must be 'auto', 'closed' or 'root'")
+    if backend not in ("auto", "numpy", "numba"):
+        raise InvalidParameter("backend", backend, "must be 'auto', 'numpy' or 'numba'")
     ci, co, z, p, shape = _ion_lists(c_in, c_out, valence, permeability)
     check_temperature(temperature_c)
-    sums = _directional_sums(ci, co, z, p)
-    _check_balance_possible(sums)
     vt = np.asarray(thermal_voltage_mV(temperature_c))
     closed_ok = all(abs(zi) in (1.0, 2.0) for zi in z)
     if method == "closed" and not closed_ok:
         raise InvalidParameter("method", method, "the closed form needs valences of +-1 and +-2 only")
-    if method == "closed" or (method == "auto" and closed_ok):
-        return _out(np.broadcast_to(_zero_current_closed(sums, vt), np.broadcast_shapes(shape, vt.shape)))
+    use_closed = method == "closed" or (method == "auto" and closed_ok)
+    full_shape = np.broadcast_shapes(shape, vt.shape)
+    if not use_closed and _use_compiled(backend, full_shape):
+        from . import kernels
+
+        v, failed = kernels.zero_current_root(ci, co, p, z, vt, full_shape)
+        if v is None:
+            raise SolverError(f"zero-current potential: no convergence at grid point {failed}")
+        if np.isnan(v).any():
+            _check_balance_possible({1.0: (0.0, 0.0)})  # raises the one-line error
+        return _out(v)
+    sums = _directional_sums(ci, co, z, p)
+    _check_balance_possible(sums)
+    if use_closed:
+        return _out(np.broadcast_to(_zero_current_closed(sums, vt), full_shape))
     return _out(_zero_current_root(ci, co, z, p, vt, shape))
+
+
+def _use_compiled(backend, shape) -> bool:
+    from . import kernels
+
+    if backend == "numpy":
+        return False
+    if backend == "numba":
+        if not kernels.available():
+            raise InvalidParameter("backend", backend, "Numba is not available (or NERNST_NO_NUMBA is set)")
+        return True
+    return kernels.available() and int(np.prod(shape)) >= kernels.MIN_COMPILED_SIZE
 
 
 def _zero_current_closed(sums, vt):
@@ -460,6 +531,7 @@ def _zero_current_root(ci, co, z, p, vt, shape, tol_mV=1e-10, max_iter=100):
     raise SolverError("zero-current potential: Newton iteration did not converge")
 
 
+@_guarded("inside/outside/permeability")
 def ghk_voltage(c_in, c_out, valence, permeability, temperature_c=37.0):
     """The Goldman-Hodgkin-Katz voltage equation (monovalent ions only).
 
@@ -487,13 +559,19 @@ def _stack_pairs(values, weights, vname, wname):
         raise InvalidParameter(vname, values, "must be a sequence with one entry per ion")
     if not hasattr(weights, "__len__") or len(weights) != len(values):
         raise InvalidParameter(wname, weights, f"must have one entry per ion ({len(values)})")
+    if len(values) == 0:
+        raise InvalidParameter(vname, [], "need at least one ion")
     vals = [check_finite(v, f"{vname}[{i}]") for i, v in enumerate(values)]
     ws = [check_nonnegative(w, f"{wname}[{i}]") for i, w in enumerate(weights)]
+    named = {f"{vname}[{i}]": a for i, a in enumerate(vals)}
+    named.update({f"{wname}[{i}]": a for i, a in enumerate(ws)})
+    broadcast_shape(**named)
     arrays = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in vals + ws])
     n = len(values)
     return np.stack(arrays[:n]), np.stack(arrays[n:])
 
 
+@_guarded("potentials/weights")
 def weighted_average_potential(potentials_mV, weights):
     """The textbook "weighted average" of equilibrium potentials.
 
@@ -516,6 +594,7 @@ def weighted_average_potential(potentials_mV, weights):
     return _out(np.sum(w * e, axis=0) / total)
 
 
+@_guarded("potentials/conductances/pump_current")
 def chord_potential(potentials_mV, conductances_mS_cm2, pump_current_uA_cm2=0.0):
     """Chord-conductance (parallel conductance) potential.
 
@@ -553,7 +632,13 @@ def current_share(currents):
 
     At rest the shares sum to zero (outward positive, inward negative).
     """
-    arr = np.stack([np.asarray(check_finite(c, f"currents[{i}]"), dtype=float) for i, c in enumerate(currents)])
+    if isinstance(currents, (str, bytes)) or not hasattr(currents, "__len__"):
+        raise InvalidParameter("currents", currents, "must be a sequence with one entry per ion")
+    if len(currents) == 0:
+        raise InvalidParameter("currents", [], "need at least one ion")
+    vals = [np.asarray(check_finite(c, f"currents[{i}]"), dtype=float) for i, c in enumerate(currents)]
+    shape = broadcast_shape(**{f"currents[{i}]": a for i, a in enumerate(vals)})
+    arr = np.stack([np.broadcast_to(a, shape) for a in vals])
     total = np.sum(np.abs(arr), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total > 0, arr / np.where(total > 0, total, 1.0), 0.0)
@@ -564,6 +649,7 @@ def current_share(currents):
 # Electrogenic pump: Mullins-Noda
 # ---------------------------------------------------------------------------
 
+@_guarded("concentrations/permeabilities/ratio")
 def mullins_noda_potential(na_in, na_out, k_in, k_out, p_na, p_k, ratio=1.5, temperature_c=37.0):
     """Steady-state potential with an electrogenic Na/K pump (Mullins & Noda 1963).
 
@@ -597,12 +683,14 @@ def mullins_noda_potential(na_in, na_out, k_in, k_out, p_na, p_k, ratio=1.5, tem
     pna = np.asarray(check_nonnegative(p_na, "p_na"))
     pk = np.asarray(check_nonnegative(p_k, "p_k"))
     r = np.asarray(check_positive(ratio, "ratio", ""))
+    broadcast_shape(na_in=nai, na_out=nao, k_in=ki, k_out=ko, p_na=pna, p_k=pk, ratio=r)
     if np.any(pna + pk <= 0):
         raise InvalidParameter("p_k", float(np.ravel(pk)[0]), "p_na and p_k cannot both be zero")
     vt = thermal_voltage_mV(temperature_c)
     return _out(vt * np.log((r * pk * ko + pna * nao) / (r * pk * ki + pna * nai)))
 
 
+@_guarded("concentrations/permeabilities/ratio")
 def pump_contribution(na_in, na_out, k_in, k_out, p_na, p_k, ratio=1.5, temperature_c=37.0):
     """Direct electrogenic contribution of the pump, mV: MN(r) - MN(r = 1).
 
@@ -640,6 +728,7 @@ class DonnanState:
     osmotic_excess_mOsm: object
 
 
+@_guarded("outside/impermeant")
 def donnan_equilibrium(outside_mM, valence, impermeant_mM, impermeant_valence, temperature_c=37.0):
     """Gibbs-Donnan equilibrium of permeant ions against an impermeant species inside.
 
@@ -683,9 +772,10 @@ def donnan_equilibrium(outside_mM, valence, impermeant_mM, impermeant_valence, t
     if len(outside_mM) == 0:
         raise InvalidParameter("ions", 0, "need at least one permeant ion")
     co_l = [check_positive(c, f"outside[{i}]", "mM") for i, c in enumerate(outside_mM)]
-    zs = np.array([float(check_valence(v, f"valence[{i}]")) for i, v in enumerate(valence)])
+    zs = np.array([check_scalar(check_valence(v, f"valence[{i}]"), f"valence[{i}]") for i, v in enumerate(valence)])
     x = np.asarray(check_nonnegative(impermeant_mM, "impermeant", "mM"), dtype=float)
-    zx = float(check_valence(impermeant_valence, "impermeant_valence"))
+    zx = check_scalar(check_valence(impermeant_valence, "impermeant_valence"), "impermeant_valence")
+    broadcast_shape(impermeant=x, **{f"outside[{i}]": c for i, c in enumerate(co_l)})
     arrays = np.broadcast_arrays(x, *[np.asarray(c, dtype=float) for c in co_l])
     x = arrays[0]
     co = np.stack(arrays[1:])
