@@ -111,7 +111,7 @@ def _load_spec(preset: Optional[str], config: Optional[Path]):
         raise InvalidParameter("--preset", preset, "give --preset or --config, not both")
     if config is not None:
         return load_config(config)
-    return load_preset(preset or DEFAULT_PRESET)
+    return load_preset(DEFAULT_PRESET if preset is None else preset)
 
 
 # ---------------------------------------------------------------------------
@@ -218,19 +218,20 @@ def _print_rest(report, spec, plot) -> None:
             f"{i.current_share:+.1%}" if i.current_share else "0",
         )
     con.print(t)
-    con.print(f"GHK zero-current potential     [bold]{report.ghk_mV:8.2f} mV[/bold]")
+    lines = [("GHK zero-current potential", f"[bold]{report.ghk_mV:8.2f} mV[/bold]", "")]
     label = "permeability" if report.mode == "permeability" else "conductance"
-    con.print(f"{label}-weighted average of E_X {report.weighted_mV:8.2f} mV   (GHK - weighted = {report.ghk_minus_weighted_mV:+.2f} mV)")
+    lines.append((f"{label}-weighted average of E_X", f"{report.weighted_mV:8.2f} mV",
+                  f"GHK - weighted = {report.ghk_minus_weighted_mV:+.2f} mV"))
     if report.chord_mV is not None:
-        con.print(f"chord-conductance potential    {report.chord_mV:8.2f} mV")
+        lines.append(("chord-conductance potential", f"{report.chord_mV:8.2f} mV", ""))
     if report.pump_ratio is not None:
-        con.print(
-            f"with a {report.pump_ratio:g}:1 electrogenic pump (Mullins-Noda, Na and K) "
-            f"{report.mullins_noda_mV:8.2f} mV   (pump's direct share {report.pump_contribution_mV:+.2f} mV)"
-        )
+        lines.append((f"with a {report.pump_ratio:g}:1 Na/K pump (Mullins-Noda)", f"{report.mullins_noda_mV:8.2f} mV",
+                      f"the pump's direct share: {report.pump_contribution_mV:+.2f} mV"))
     pub = spec.published or {}
     if "rest_mV" in pub:
-        con.print(f"published resting potential    {pub['rest_mV']:8.1f} mV   ({pub.get('source', 'source not given')})")
+        lines.append(("published resting potential", f"{pub['rest_mV']:8.1f} mV", pub.get("source", "source not given")))
+    for name, value, comment in lines:
+        con.print(f"{name:<42s}{value}   {comment}".rstrip())
     bal = report.charge_balance_mM
     if abs(bal["inside"]) > 1e-9 or abs(bal["outside"]) > 1e-9:
         con.print(
@@ -340,10 +341,11 @@ def charge(
     valence: str = typer.Option("1", "--valence", help="Valence of the ion carrying the charge."),
     concentration: Optional[str] = typer.Option(None, "--concentration", help="Its intracellular concentration, mM (for the fraction of the pool)."),
     duration: Optional[str] = typer.Option(None, "--duration", help="Time for the change, ms (for the capacitive current)."),
+    excess: Optional[str] = typer.Option(None, "--excess", help="Also: the V made by this unbalanced excess of the ion inside, mM (e.g. organic anions added without cations)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """How many ions must cross to change V: the membrane as a capacitor."""
-    from .membrane import charge_to_move, cylinder, sphere
+    from .membrane import charge_to_move, cylinder, potential_from_excess_charge, sphere
 
     r = _q(radius, "length", "--radius")
     if shape == Shape.cylinder:
@@ -372,6 +374,15 @@ def charge(
          "concentration": "--concentration", "duration": "--duration"},
     )
     d = rep.as_dict()
+    v_excess = None
+    if excess is not None:
+        v_excess = _renamed(
+            lambda: potential_from_excess_charge(geom, _q(excess, "concentration", "--excess"),
+                                                 _q(capacitance, "capacitance", "--capacitance"), z),
+            {"excess": "--excess", "capacitance": "--capacitance", "valence": "--valence"},
+        )
+        d["excess_mM"] = _q(excess, "concentration", "--excess")
+        d["excess_potential_mV"] = v_excess
     if as_json:
         _emit_json(d)
         return
@@ -384,6 +395,9 @@ def charge(
         con.print(f"that is {rep.fraction_of_pool:.3%} of the intracellular pool")
     if rep.current_A is not None:
         con.print(f"capacitive current for that change in the given time: {rep.current_A * 1e9:.3g} nA")
+    if v_excess is not None:
+        con.print(f"an unbalanced excess of {d['excess_mM']:g} mM of valence {rep.valence:+g} inside would make "
+                  f"V = [bold]{v_excess:,.4g} mV[/bold] - which is why bulk solutions stay electroneutral")
 
 
 def _renamed(fn, mapping):
@@ -418,8 +432,11 @@ def ghk(
     from .ions import resolve_valence
 
     _check_plot_path(plot)
-    if not (math.isfinite(vmin) and math.isfinite(vmax) and vmin < vmax):
-        raise InvalidParameter("--vmin", vmin, "must be finite and below --vmax")
+    for flag, value in (("--vmin", vmin), ("--vmax", vmax)):
+        if not (math.isfinite(value) and abs(value) <= 1e4):
+            raise InvalidParameter(flag, value, "must be between -10000 and 10000 mV")
+    if not vmin < vmax:
+        raise InvalidParameter("--vmin", vmin, "must be below --vmax")
     if not 2 <= points <= 10001:
         raise InvalidParameter("--points", points, "must be between 2 and 10001")
     z_val = None
@@ -434,7 +451,8 @@ def ghk(
     p = _q(permeability, "permeability", "--permeability")
     t = _q(temperature, "temperature", "--temperature")
     v = np.linspace(vmin, vmax, points)
-    names = {"inside": "--inside", "outside": "--outside", "permeability": "--permeability", "temperature_c": "--temperature"}
+    names = {"inside": "--inside", "outside": "--outside", "permeability": "--permeability", "temperature_c": "--temperature",
+             "voltage_mV/inside/outside/permeability": "--inside/--outside/--permeability"}
     i = _renamed(lambda: ghk_current(v, ci, co, z, p, t), names)
     j = ghk_flux(v, ci, co, z, p, t)
     e = nernst(ci, co, z, t) if ci > 0 and co > 0 else None

@@ -26,11 +26,15 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .errors import InvalidParameter
-from .ions import resolve_valence
+import re
+
+from .ions import lookup_ion, resolve_valence
 from .specs import CellSpec, IonSpec
 from .units import parse_quantity
 
 __all__ = ["load_config", "spec_from_dict", "MAX_CONFIG_BYTES"]
+
+_SYMBOL = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
 
 #: Config files larger than this are refused before parsing.
 MAX_CONFIG_BYTES = 1_000_000
@@ -77,7 +81,9 @@ def _models():
             c = parse_quantity(v, "concentration", info.field_name)
             if c < 0:
                 raise ValueError(f"must be >= 0 mM, and > 0 for a permeant ion (got {c:g})")
-            return c
+            from .validation import check_nonnegative
+
+            return float(check_nonnegative(c, info.field_name, "mM"))
 
         @field_validator("valence", mode="before")
         @classmethod
@@ -88,7 +94,9 @@ def _models():
                 raise ValueError(f"must be a non-zero number (got {v!r})")
             if not math.isfinite(v) or v == 0:
                 raise ValueError(f"must be a finite, non-zero number (got {v!r})")
-            return float(v)
+            from .validation import check_valence
+
+            return float(check_valence(v, info.field_name))
 
         @field_validator("permeability", mode="before")
         @classmethod
@@ -99,7 +107,9 @@ def _models():
             p = parse_quantity(v, "permeability", info.field_name)
             if p < 0:
                 raise ValueError(f"must be >= 0 (got {p:g})")
-            return (p, absolute)
+            from .validation import check_nonnegative
+
+            return (float(check_nonnegative(p, info.field_name, "cm/s" if absolute else "")), absolute)
 
         @field_validator("conductance", mode="before")
         @classmethod
@@ -109,7 +119,9 @@ def _models():
             g = parse_quantity(v, "conductance", info.field_name)
             if g < 0:
                 raise ValueError(f"must be >= 0 mS/cm^2 (got {g:g})")
-            return g
+            from .validation import check_nonnegative
+
+            return float(check_nonnegative(g, info.field_name, "mS/cm^2"))
 
     class CellModel(_Strict):
         ions: dict[str, IonModel]
@@ -125,10 +137,9 @@ def _models():
         @field_validator("temperature_c", mode="before")
         @classmethod
         def _temp(cls, v, info):
-            t = parse_quantity(v, "temperature", "temperature_c")
-            if t <= -273.15:
-                raise ValueError(f"must be above absolute zero, -273.15 degC (got {t:g})")
-            return t
+            from .validation import check_temperature
+
+            return float(check_temperature(parse_quantity(v, "temperature", "temperature_c")))
 
     return CellModel
 
@@ -185,8 +196,16 @@ def spec_from_dict(data: dict, name: str | None = None) -> CellSpec:
 
     ions = []
     kinds = set()
-    for symbol, ion in model.ions.items():
-        key = f"ions.{symbol}"
+    seen = {}
+    for raw_symbol, ion in model.ions.items():
+        key = f"ions.{raw_symbol}"
+        if not _SYMBOL.fullmatch(raw_symbol):
+            raise InvalidParameter(key, raw_symbol, "an ion symbol is letters and digits, starting with a letter (e.g. K, Ca, HCO3, A)")
+        known = lookup_ion(raw_symbol)
+        symbol = known.symbol if known is not None else raw_symbol
+        if symbol.lower() in seen:
+            raise InvalidParameter(key, raw_symbol, f"{symbol} is given twice (as ions.{seen[symbol.lower()]} too)")
+        seen[symbol.lower()] = raw_symbol
         try:
             z = resolve_valence(symbol, ion.valence, f"{key}.valence")
         except InvalidParameter as exc:
@@ -257,11 +276,13 @@ def load_config(path: str | Path, name: str | None = None) -> CellSpec:
     if len(raw) > MAX_CONFIG_BYTES:
         raise InvalidParameter(field, str(path), f"is larger than {MAX_CONFIG_BYTES} bytes")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark is harmless
     except UnicodeDecodeError:
         raise InvalidParameter(field, str(path), "is not UTF-8 text") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidParameter(field, str(path), f"is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InvalidParameter(field, str(path), "is nested too deeply to be a config") from None
     return spec_from_dict(data, name=name or p.stem)

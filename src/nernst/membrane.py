@@ -19,11 +19,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .constants import AVOGADRO, ELEMENTARY_CHARGE
+from .constants import AVOGADRO, ELEMENTARY_CHARGE, FARADAY
 from .errors import InvalidParameter
-from .validation import check_finite, check_positive, check_valence
+from .validation import check_finite, check_length, check_positive, check_valence, finite_result
 
-__all__ = ["Geometry", "sphere", "cylinder", "ChargeReport", "charge_to_move"]
+__all__ = ["Geometry", "sphere", "cylinder", "ChargeReport", "charge_to_move", "potential_from_excess_charge"]
 
 _UM2_TO_CM2 = 1e-8  # 1 um^2 = 1e-8 cm^2
 _UM3_TO_L = 1e-15  # 1 um^3 = 1e-15 L (1 fL)
@@ -70,7 +70,7 @@ def sphere(radius_um: float) -> Geometry:
     >>> round(g.area_um2, 2), round(g.volume_um3, 2)
     (314.16, 523.6)
     """
-    r = float(check_positive(radius_um, "radius", "um"))
+    r = float(check_length(radius_um, "radius"))
     return Geometry("sphere", 4.0 * np.pi * r * r, 4.0 / 3.0 * np.pi * r**3)
 
 
@@ -85,8 +85,8 @@ def cylinder(length_um: float, radius_um: float, ends: bool = True) -> Geometry:
     >>> f"{g.area_cm2:.3g} cm^2, {g.volume_L:.3g} L"
     '3.3e-05 cm^2, 7.85e-12 L'
     """
-    length = float(check_positive(length_um, "length", "um"))
-    r = float(check_positive(radius_um, "radius", "um"))
+    length = float(check_length(length_um, "length"))
+    r = float(check_length(radius_um, "radius"))
     area = 2.0 * np.pi * r * length + (2.0 * np.pi * r * r if ends else 0.0)
     return Geometry("cylinder", area, np.pi * r * r * length)
 
@@ -172,6 +172,8 @@ def charge_to_move(
         raise InvalidParameter("geometry", geometry, "must come from nernst.membrane.sphere() or cylinder()")
     cm = float(check_positive(capacitance_uF_cm2, "capacitance", "uF/cm^2"))
     dv = float(check_finite(delta_mV, "delta"))
+    if abs(dv) > 1e6:
+        raise InvalidParameter("delta", dv, "must be between -1e6 and 1e6 mV")
     z = float(check_valence(valence))
     cap_F = cm * 1e-6 * geometry.area_cm2
     q = cap_F * abs(dv) * 1e-3
@@ -185,6 +187,9 @@ def charge_to_move(
     if duration_ms is not None:
         dt = float(check_positive(duration_ms, "duration", "ms"))
         current = cap_F * (abs(dv) * 1e-3) / (dt * 1e-3)
+    for value in (q, n, dc_mM, frac, current):
+        if value is not None:
+            finite_result(value, "geometry/capacitance/delta/concentration/duration")
     return ChargeReport(
         area_cm2=geometry.area_cm2,
         volume_L=geometry.volume_L,
@@ -198,3 +203,43 @@ def charge_to_move(
         current_A=current,
         ions_per_um2=n / geometry.area_um2,
     )
+
+
+def potential_from_excess_charge(
+    geometry: Geometry,
+    excess_mM: float,
+    capacitance_uF_cm2: float = 1.0,
+    valence: float = 1,
+) -> float:
+    """Membrane potential (mV) made by an unbalanced excess of ions inside.
+
+    V = z F c_excess * volume / (C_m A).  This is what "adding organic anions
+    without counter-cations" would do: even 1 uM of unbalanced charge in a
+    10 um cell gives tens of mV, and 1 mM gives tens of volts, which is why bulk
+    solutions are electroneutral and real cells add anions together with
+    cations.
+
+    Parameters
+    ----------
+    geometry : Geometry
+    excess_mM : float
+        Concentration of unbalanced ions inside, mM (sign: more of them inside).
+    capacitance_uF_cm2 : float
+        Specific membrane capacitance.
+    valence : float
+        Their valence (negative for anions, giving a negative V).
+
+    Examples
+    --------
+    >>> round(potential_from_excess_charge(sphere(10.0), 1e-3, 1.0, -1))   # 1 uM of anions
+    -32
+    """
+    if not isinstance(geometry, Geometry):
+        raise InvalidParameter("geometry", geometry, "must come from nernst.membrane.sphere() or cylinder()")
+    c = float(check_finite(excess_mM, "excess"))
+    cm = float(check_positive(capacitance_uF_cm2, "capacitance", "uF/cm^2"))
+    z = float(check_valence(valence))
+    if abs(c) > 1e5:
+        raise InvalidParameter("excess", c, "must be between -1e5 and 1e5 mM")
+    q = z * FARADAY * c * geometry.volume_L  # C (mM = mmol/L -> mol/L is 1e-3, times 1e3 mV/V)
+    return finite_result(q / (cm * 1e-6 * geometry.area_cm2), "geometry/excess/capacitance")

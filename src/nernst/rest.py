@@ -174,6 +174,10 @@ def resting_state(spec: CellSpec, pump_ratio: float | None = None, temperature_c
     from .validation import check_temperature
 
     check_temperature(t)
+    if pump_ratio is not None:
+        from .validation import check_positive
+
+        pump_ratio = float(check_positive(pump_ratio, "pump_ratio", ""))
     ions = spec.ions
     permeant = [i for i in ions if i.permeant]
     if not permeant:

@@ -90,7 +90,8 @@ def _parse_text(text: str, unit: str, what: str, field: str) -> float:
     if not m or not m.group(2):
         raise InvalidParameter(field, text, f"must be a number ({what} in {unit}), optionally with a unit")
     magnitude = float(m.group(1))
-    unit_text = m.group(2)
+    # Greek small mu (U+03BC) and the micro sign (U+00B5) both mean micro.
+    unit_text = m.group(2).replace("\u03bc", "u").replace("\u00b5", "u")
     if len(unit_text) > 40 or not re.fullmatch(r"[A-Za-z0-9_/*^. ()µ°-]+", unit_text):
         raise InvalidParameter(field, text, f"has an unreadable unit (expected {what}, e.g. {unit})")
     import pint
