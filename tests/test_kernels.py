@@ -70,3 +70,9 @@ def test_auto_backend_uses_numpy_for_small_inputs_and_agrees():
     v_big = nernst.zero_current_potential([140, 15], [np.full(5000, 5.0), 145], [1, 3], [1, 0.05], method="root")
     assert isinstance(v_small, float)
     np.testing.assert_allclose(v_big, v_small, rtol=0, atol=1e-9)
+
+
+def test_threshold_constant_matches():
+    from nernst import equilibrium
+
+    assert equilibrium._MIN_COMPILED_SIZE == kernels.MIN_COMPILED_SIZE

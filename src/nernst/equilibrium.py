@@ -320,6 +320,22 @@ def _ion_lists(c_in, c_out, valence, permeability):
     return ci, co, z, p, shape
 
 
+def _accumulate(acc, term):
+    """acc + term, in place where possible: both are scalars or arrays this module
+    created (products), so they may be overwritten; this saves allocating
+    10^6-point temporaries, which costs more than the arithmetic."""
+    if np.ndim(acc) == 0 and np.ndim(term) == 0:
+        return acc + term
+    shape = np.broadcast_shapes(np.shape(acc), np.shape(term))
+    if np.ndim(acc) and np.shape(acc) == shape:
+        acc += term
+        return acc
+    if np.ndim(term) and np.shape(term) == shape:
+        term += acc
+        return term
+    return acc + term
+
+
 def _directional_sums(ci, co, z, p):
     """Permeability-weighted amounts that can carry charge each way.
 
@@ -332,15 +348,17 @@ def _directional_sums(ci, co, z, p):
         up, down = (cin, cout) if zi > 0 else (cout, cin)
         key = abs(zi)
         u0, d0 = sums.get(key, (0.0, 0.0))
-        sums[key] = (u0 + pi * up, d0 + pi * down)
+        sums[key] = (_accumulate(u0, pi * up), _accumulate(d0, pi * down))
     return sums
 
 
 def _check_balance_possible(sums):
     """A finite zero-current potential needs charge that can move both ways."""
-    up = sum(u for u, _ in sums.values())
-    down = sum(d for _, d in sums.values())
-    if np.any(np.asarray(down) <= 0) or np.any(np.asarray(up) <= 0):
+    ups = [u for u, _ in sums.values()]
+    downs = [d for _, d in sums.values()]
+    up = ups[0] if len(ups) == 1 else sum(ups)
+    down = downs[0] if len(downs) == 1 else sum(downs)
+    if not (np.min(down) > 0 and np.min(up) > 0):
         raise InvalidParameter(
             "ions",
             InvalidParameter.NO_VALUE,
@@ -420,16 +438,21 @@ def zero_current_potential(c_in, c_out, valence, permeability, temperature_c=37.
     return _out(_zero_current_root(ci, co, z, p, vt, shape))
 
 
-def _use_compiled(backend, shape) -> bool:
-    from . import kernels
+#: Same value as kernels.MIN_COMPILED_SIZE (kept here so small calls never import Numba).
+_MIN_COMPILED_SIZE = 4096
 
+
+def _use_compiled(backend, shape) -> bool:
     if backend == "numpy":
         return False
-    if backend == "numba":
-        if not kernels.available():
-            raise InvalidParameter("backend", backend, "Numba is not available (or NERNST_NO_NUMBA is set)")
-        return True
-    return kernels.available() and int(np.prod(shape)) >= kernels.MIN_COMPILED_SIZE
+    big = int(np.prod(shape)) >= _MIN_COMPILED_SIZE
+    if backend == "auto" and not big:
+        return False  # small input: do not even import Numba
+    from . import kernels
+
+    if backend == "numba" and not kernels.available():
+        raise InvalidParameter("backend", backend, "Numba is not available (or NERNST_NO_NUMBA is set)")
+    return kernels.available()
 
 
 def _zero_current_closed(sums, vt):
@@ -442,8 +465,12 @@ def _zero_current_closed(sums, vt):
     *sums* maps |z| to (up, down) from :func:`_directional_sums`.
     """
     a, b = sums.get(1.0, (0.0, 0.0))
-    if 2.0 not in sums:
-        return vt * np.log(b / a)  # the monovalent GHK voltage equation
+    if 2.0 not in sums:  # the monovalent GHK voltage equation, with one temporary
+        r = np.divide(b, a)
+        if np.ndim(r) == 0:
+            return vt * np.log(r)
+        np.log(r, out=r)
+        return np.multiply(r, vt, out=r) if np.shape(r) == np.broadcast_shapes(np.shape(r), np.shape(vt)) else r * vt
     c, d = sums[2.0]
     c = 4.0 * c
     d = 4.0 * d
