@@ -506,7 +506,7 @@ def donnan(
             raise InvalidParameter("--outside", item, f"{sym} is given twice")
         symbols.append(sym)
         conc.append(_q(val, "concentration", f"--outside {sym}"))
-        zs.append(_renamed(lambda: resolve_valence(sym, zmap.get(sym), "--valence"), {"ion": "--outside"}))
+        zs.append(_renamed(lambda s=sym: resolve_valence(s, zmap.get(s), "--valence"), {"ion": "--outside"}))
     x = _q(impermeant, "concentration", "--impermeant")
     t = _q(temperature, "temperature", "--temperature")
     names = {"impermeant": "--impermeant", "impermeant_valence": "--impermeant-valence", "temperature_c": "--temperature",
