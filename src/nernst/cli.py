@@ -530,6 +530,158 @@ def donnan(
 
 
 # ---------------------------------------------------------------------------
+# the living cell: steady states and time courses
+# ---------------------------------------------------------------------------
+
+def _load_cell(config: Path):
+    from .cellconfig import load_cell_config
+    from .presets import resolve_cell_config
+
+    return load_cell_config(resolve_cell_config(config))
+
+
+@app.command()
+def steady(
+    config: Path = typer.Argument(..., help="A cell config (TOML), or the name of a shipped cell (see 'nernst cells')."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+):
+    """Steady state of a pump-leak cell: V, inside concentrations, volume (Newton on the flux balance)."""
+    import time
+
+    from .dynamics import steady_state
+
+    cfg = _load_cell(config)
+    t0 = time.perf_counter()
+    ss = steady_state(cfg.model, initial=cfg.initial_state())
+    wall = time.perf_counter() - t0
+    result = {
+        "title": cfg.model.title or cfg.model.name,
+        "vm_mV": ss.voltage_mV,
+        "inside_mM": {k: float(v) for k, v in ss.inside_mM.items()},
+        "impermeant_mM": {k: float(v) for k, v in ss.state.impermeant_mM.items()},
+        "volume_rel": ss.volume_rel,
+        "equilibrium_mV": ss.equilibrium_mV,
+        "method": ss.method,
+        "flux_residual_pmol_cm2_s": ss.residual,
+        "wall_time_s": wall,
+    }
+    if as_json:
+        _emit_json(result)
+        return
+    from rich.table import Table
+
+    con = _console()
+    t = Table(title=f"{result['title']}: steady state", title_justify="left")
+    for col in ("ion", "inside (mM)", "outside (mM)", "E_X (mV)", "V - E_X (mV)"):
+        t.add_column(col, justify="left" if col == "ion" else "right")
+    for sym in cfg.model.species:
+        e = ss.equilibrium_mV[sym]
+        t.add_row(sym, f"{ss.inside_mM[sym]:.4g}", f"{cfg.model.outside[sym]:g}", f"{e:.2f}", f"{ss.voltage_mV - e:+.2f}")
+    for k, v in ss.state.impermeant_mM.items():
+        t.add_row(f"{k} (impermeant)", f"{v:.4g}", "-", "-", "-")
+    con.print(t)
+    con.print(f"V = [bold]{ss.voltage_mV:.2f} mV[/bold], volume {ss.volume_rel:.4f} x initial "
+              f"({ss.method}, residual {ss.residual:.1e} pmol/cm^2/s, {wall * 1e3:.1f} ms)")
+
+
+@app.command()
+def simulate(
+    config: Path = typer.Argument(..., help="A cell config (TOML), or the name of a shipped cell (see 'nernst cells')."),
+    duration: Optional[str] = typer.Option(None, "--duration", help="Simulated time, s (or '2 h'); default: the config's [run] duration_s."),
+    points: Optional[int] = typer.Option(None, "--points", help="Number of output times."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Save the time course (.nc netCDF or .csv)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary for scripts."),
+):
+    """Time course of a pump-leak cell with its protocol (pump block, bath changes, ...)."""
+    import time
+
+    from .dynamics import simulate as run_sim
+    from .results import OUT_SUFFIXES, save_trajectory, trajectory_summary
+
+    _check_plot_path(plot)
+    if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
+        raise InvalidParameter("--out", str(out), "must end in .nc or .csv")
+    cfg = _load_cell(config)
+    if duration is not None:
+        from .units import parse_quantity
+
+        text = duration.strip()
+        try:
+            d = float(text)
+        except ValueError:
+            d = parse_quantity(text, "time", "--duration") / 1e3
+        if not (math.isfinite(d) and 0 < d <= 1e9):
+            raise InvalidParameter("--duration", duration, "must be between 0 and 1e9 s")
+    else:
+        d = cfg.duration_s
+        if d is None:
+            raise InvalidParameter("--duration", InvalidParameter.NO_VALUE, "is required (the config has no [run] duration_s)")
+    n = points if points is not None else cfg.points
+    if not 2 <= n <= 100_000:
+        raise InvalidParameter("--points", n, "must be from 2 to 100000")
+    t0 = time.perf_counter()
+    if sys.stderr.isatty() and not as_json:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+                      TimeRemainingColumn(), transient=True) as bar:
+            task = bar.add_task("sim", total=d)
+            traj = run_sim(cfg.model, d, initial=cfg.initial_state(), n_points=n, protocol=cfg.protocol,
+                           progress=lambda done, total: bar.update(task, completed=done))
+    else:
+        traj = run_sim(cfg.model, d, initial=cfg.initial_state(), n_points=n, protocol=cfg.protocol)
+    wall = time.perf_counter() - t0
+    if out is not None:
+        save_trajectory(traj, out)
+    if plot is not None:
+        from .plot import plot_trajectory
+
+        plot_trajectory(traj, plot)
+    summary = trajectory_summary(traj)
+    summary["wall_time_s"] = wall
+    if as_json:
+        _emit_json(summary)
+        return
+    con = _console()
+    i, f = summary["initial"], summary["final"]
+    con.print(f"[bold]{summary['title']}[/bold]: {d:g} s simulated in {wall:.2f} s")
+    for ev in summary["events"]:
+        con.print(f"  at {ev['at_s']:g} s: {ev['event']}")
+    con.print(f"V: {i['vm_mV']:.2f} -> [bold]{f['vm_mV']:.2f} mV[/bold];  volume x {f['volume_rel']:.4f}")
+    for sym in cfg.model.species:
+        con.print(f"  [{sym}]i {i['inside_mM'][sym]:.4g} -> {f['inside_mM'][sym]:.4g} mM   "
+                  f"E_{sym} {f['equilibrium_mV'][sym]:+.1f} mV")
+    c = summary["conservation"]
+    worst = max(c["amount_rel_error"].values()) if c["amount_rel_error"] else 0.0
+    con.print(f"[dim]conservation: charge {c['charge_rel_error']:.1e}, amounts {worst:.1e} (relative)[/dim]")
+    if out is not None:
+        con.print(f"time course written to {out}")
+    if plot is not None:
+        con.print(f"figure written to {plot}")
+
+
+@app.command()
+def cells(as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts.")):
+    """List the shipped pump-leak cell configs (use with steady / simulate)."""
+    from .presets import list_cell_configs
+
+    rows = list_cell_configs()
+    if as_json:
+        _emit_json(rows)
+        return
+    from rich.table import Table
+
+    t = Table(title="nernst cells (use with: nernst steady NAME, nernst simulate NAME)", title_justify="left")
+    t.add_column("name", style="bold", no_wrap=True)
+    t.add_column("title")
+    t.add_column("source")
+    for r in rows:
+        t.add_row(r["name"], r["title"] or "", r["source"] or "")
+    _console().print(t)
+
+
+# ---------------------------------------------------------------------------
 # entry point
 # ---------------------------------------------------------------------------
 

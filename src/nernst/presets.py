@@ -9,12 +9,13 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 from .config import spec_from_dict
 from .errors import InvalidParameter
 from .specs import CellSpec
 
-__all__ = ["list_presets", "load_preset", "DEFAULT_PRESET"]
+__all__ = ["list_presets", "load_preset", "DEFAULT_PRESET", "list_cell_configs", "resolve_cell_config"]
 
 #: The preset used when none is named.
 DEFAULT_PRESET = "mammalian_neuron"
@@ -41,3 +42,33 @@ def load_preset(name: str) -> CellSpec:
         raise InvalidParameter("preset", name, f"unknown preset; choose from {', '.join(sorted(files))}")
     data = tomllib.loads(files[name].read_text(encoding="utf-8"))
     return spec_from_dict(data, name=name)
+
+
+def _cell_files():
+    return {
+        f.name[: -len(".toml")]: f
+        for f in resources.files("nernst").joinpath("cells").iterdir()
+        if f.name.endswith(".toml")
+    }
+
+
+def list_cell_configs() -> list[dict]:
+    """The shipped pump-leak cell configs: name, title, source."""
+    rows = []
+    for name, f in sorted(_cell_files().items()):
+        data = tomllib.loads(f.read_text(encoding="utf-8"))
+        rows.append({"name": name, "title": data.get("title"), "source": data.get("source"),
+                     "description": data.get("description")})
+    return rows
+
+
+def resolve_cell_config(config) -> Path:
+    """A path to a cell config: the file itself, or a shipped cell of that name."""
+    p = Path(config)
+    if p.exists() or p.suffix == ".toml" or len(p.parts) > 1:
+        return p
+    files = _cell_files()
+    if str(config) in files:
+        return Path(str(files[str(config)]))
+    raise InvalidParameter("config", str(config), f"no such file, and no shipped cell of that name "
+                           f"(shipped: {', '.join(sorted(files))})")

@@ -1,0 +1,397 @@
+"""Reading pump-leak cell configs (TOML) into a CellModel, a protocol and run settings.
+
+The format (every key is checked; unknown keys are errors)::
+
+    title = "Kay 2017 pump-leak cell"      # optional: title, description, source
+    temperature_c = 25
+
+    [geometry]
+    shape = "sphere"                       # or "cylinder" (length_um, ends = true)
+    radius_um = 5
+    capacitance_uF_cm2 = 1
+
+    [ions.Na]                              # transported ions: inside (initial) and outside (bath), mM
+    inside = 10
+    outside = 147
+
+    [impermeant.X]                         # impermeant species inside (amount fixed)
+    inside = "balance"                     # mM, or "balance": whatever makes the cell electroneutral
+    valence = -1
+    outside = 0                            # optional, osmotically active outside
+
+    [water]
+    mode = "flux"                          # "flux", "instant" or "rigid"
+    permeability_cm_s = 2e-4               # osmotic water permeability (mode "flux")
+
+    [bath]
+    volume_ratio = 0.2                     # optional: finite extracellular space (closed system)
+
+    [initial]
+    voltage_mV = -70                       # optional: start at this V (adjusts the impermeant by uM)
+
+    [[mechanisms]]
+    kind = "leak"                          # leak, ghk_leak, nak_pump, kcc2, nkcc1, ncx, pmca, injection
+    ion = "Na"
+    conductance_mS_cm2 = 0.01
+
+    [[protocol]]
+    at_s = 600
+    action = "scale"                       # scale, remove, add, set_outside, add_inside, inject
+    mechanism = "nak_pump"
+    factor = 0
+
+    [run]
+    duration_s = 3600
+    points = 400
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from pathlib import Path
+
+from .cell import CellModel, Impermeant
+from .errors import InvalidParameter
+from .ions import resolve_valence
+from .membrane import cylinder, sphere
+from .mechanisms import REGISTRY
+from .protocols import Add, AddInside, Inject, Protocol, Remove, Scale, SetOutside
+from .units import parse_quantity
+
+__all__ = ["CellConfig", "load_cell_config", "cell_from_dict", "mechanism_from_dict"]
+
+MAX_BYTES = 1_000_000
+
+
+@dataclasses.dataclass(frozen=True)
+class CellConfig:
+    """A validated cell config: the model, its protocol and run settings."""
+
+    model: CellModel
+    protocol: Protocol
+    duration_s: float | None
+    points: int
+    initial_voltage_mV: float | None
+    description: str | None = None
+
+    def initial_state(self):
+        return self.model.initial_state(self.initial_voltage_mV)
+
+
+def _table(data, key, required=False) -> dict:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise InvalidParameter(key, InvalidParameter.NO_VALUE, "is required")
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidParameter(key, value, "must be a table")
+    return value
+
+
+def _keys(table: dict, allowed, where: str):
+    for k in table:
+        if k not in allowed:
+            raise InvalidParameter(f"{where}.{k}" if where else k, InvalidParameter.NO_VALUE,
+                                   f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+
+def _number(value, kind: str, field: str, minimum=None, strictly=False, maximum=None) -> float:
+    x = parse_quantity(value, kind, field)
+    if minimum is not None and (x < minimum or (strictly and x == minimum)):
+        raise InvalidParameter(field, value, f"must be {'>' if strictly else '>='} {minimum:g}")
+    if maximum is not None and x > maximum:
+        raise InvalidParameter(field, value, f"must be <= {maximum:g}")
+    return x
+
+
+def _text(value, field):
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidParameter(field, value, "must be text")
+
+
+_FIELD_KIND = {
+    "conductance_mS_cm2": ("conductance", 1e8),
+    "permeability_cm_s": ("permeability", 1e6),
+    "current_uA_cm2": ("current", 1e6),
+    "k_na_mM": ("concentration", 1e5),
+    "k_k_mM": ("concentration", 1e5),
+    "km_mM": ("concentration", 1e5),
+}
+
+
+def mechanism_from_dict(spec: dict, where: str, species) -> object:
+    """Build one mechanism from its config table (``kind`` plus its parameters)."""
+    if not isinstance(spec, dict):
+        raise InvalidParameter(where, spec, "must be a table with a 'kind'")
+    kind = spec.get("kind")
+    if kind not in REGISTRY:
+        raise InvalidParameter(f"{where}.kind", kind, f"must be one of {', '.join(sorted(REGISTRY))}")
+    cls = REGISTRY[kind]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    _keys(spec, set(fields) | {"kind"}, where)
+    kwargs = {}
+    for name, f in fields.items():
+        if name not in spec:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise InvalidParameter(f"{where}.{name}", InvalidParameter.NO_VALUE, f"is required for {kind}")
+            continue
+        value = spec[name]
+        field = f"{where}.{name}"
+        if name == "ion":
+            if not isinstance(value, str) or value not in species:
+                raise InvalidParameter(field, value, f"must be one of the cell's ions ({', '.join(species)})")
+        elif name in _FIELD_KIND:
+            kind_u, top = _FIELD_KIND[name]
+            value = _number(value, kind_u, field, minimum=0.0, maximum=top)
+        elif isinstance(f.default, bool):
+            if not isinstance(value, bool):
+                raise InvalidParameter(field, value, "must be true or false")
+        elif isinstance(f.default, int) and not isinstance(f.default, bool):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+                raise InvalidParameter(field, value, "must be a whole number from 0 to 100")
+        elif isinstance(f.default, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0 \
+                    or value > 1e6:
+                raise InvalidParameter(field, value, "must be a number > 0 and <= 1e6")
+            value = float(value)
+        elif isinstance(f.default, str):
+            if not isinstance(value, str):
+                raise InvalidParameter(field, value, "must be text")
+        kwargs[name] = value
+    try:
+        mech = cls(**kwargs)
+    except InvalidParameter as exc:
+        name = exc.field.split(".", 1)[-1]
+        raise InvalidParameter(f"{where}.{name}", exc.value, exc.reason) from None
+    for s in mech.species:
+        if s not in species:
+            raise InvalidParameter(where, kind, f"moves {s}, which the cell does not list in [ions]")
+    return mech
+
+
+def _event(spec: dict, where: str, species) -> object:
+    if not isinstance(spec, dict):
+        raise InvalidParameter(where, spec, "must be a table with 'at_s' and 'action'")
+    action = spec.get("action")
+    if "at_s" not in spec:
+        raise InvalidParameter(f"{where}.at_s", InvalidParameter.NO_VALUE, "is required (seconds)")
+    at = spec["at_s"]
+    if isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at) or at < 0 or at > 1e9:
+        raise InvalidParameter(f"{where}.at_s", at, "must be a time in seconds from 0 to 1e9")
+    at = float(at)
+
+    def ion(key, required=True):
+        value = spec.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or value not in species:
+            raise InvalidParameter(f"{where}.{key}", value, f"must be one of the cell's ions ({', '.join(species)})")
+        return value
+
+    if action == "scale":
+        _keys(spec, {"at_s", "action", "mechanism", "factor"}, where)
+        target = spec.get("mechanism")
+        if not isinstance(target, str):
+            raise InvalidParameter(f"{where}.mechanism", target, "must name a mechanism, e.g. 'nak_pump' or 'leak:Na'")
+        f = spec.get("factor", 0.0)
+        if isinstance(f, bool) or not isinstance(f, (int, float)) or not math.isfinite(f) or not 0 <= f <= 1e6:
+            raise InvalidParameter(f"{where}.factor", f, "must be a number from 0 to 1e6")
+        return Scale(at, target, float(f))
+    if action == "remove":
+        _keys(spec, {"at_s", "action", "mechanism"}, where)
+        target = spec.get("mechanism")
+        if not isinstance(target, str):
+            raise InvalidParameter(f"{where}.mechanism", target, "must name a mechanism")
+        return Remove(at, target)
+    if action == "add":
+        _keys(spec, {"at_s", "action", "mechanism"}, where)
+        return Add(at, mechanism_from_dict(spec.get("mechanism"), f"{where}.mechanism", species))
+    if action == "set_outside":
+        _keys(spec, {"at_s", "action", "ion", "mM", "substitute"}, where)
+        return SetOutside(at, ion("ion"), _number(spec.get("mM"), "concentration", f"{where}.mM", 0.0, True, 1e5),
+                          ion("substitute", required=False))
+    if action == "add_inside":
+        _keys(spec, {"at_s", "action", "species", "mM", "valence", "counter_ion"}, where)
+        name = spec.get("species", "X")
+        if not isinstance(name, str) or not name:
+            raise InvalidParameter(f"{where}.species", name, "must be a name")
+        z = spec.get("valence", -1.0)
+        if isinstance(z, bool) or not isinstance(z, (int, float)) or z == 0 or not math.isfinite(z) or abs(z) > 100:
+            raise InvalidParameter(f"{where}.valence", z, "must be a non-zero number")
+        return AddInside(at, name, _number(spec.get("mM"), "concentration", f"{where}.mM", 0.0, True, 1e5), float(z),
+                         ion("counter_ion") if "counter_ion" in spec else "K")
+    if action == "inject":
+        _keys(spec, {"at_s", "action", "ion", "current_uA_cm2"}, where)
+        i = _number(spec.get("current_uA_cm2", 0.0), "current", f"{where}.current_uA_cm2", -1e6, False, 1e6)
+        return Inject(at, ion("ion"), i)
+    raise InvalidParameter(f"{where}.action", action,
+                           "must be one of scale, remove, add, set_outside, add_inside, inject")
+
+
+def _missing(field):
+    raise InvalidParameter(field, InvalidParameter.NO_VALUE, "is required")
+
+
+def cell_from_dict(data: dict, name: str | None = None) -> CellConfig:
+    """Validate a cell config mapping and build the model, protocol and run settings."""
+    if not isinstance(data, dict):
+        raise InvalidParameter("config", data, "must be a table of settings")
+    top = {"title", "description", "source", "temperature_c", "geometry", "ions", "impermeant", "water", "bath",
+           "initial", "mechanisms", "protocol", "run"}
+    _keys(data, top, "")
+    temperature = _number(data.get("temperature_c", 37.0), "temperature", "temperature_c", -273.15, True, 1000.0)
+
+    geo = _table(data, "geometry", required=True)
+    _keys(geo, {"shape", "radius_um", "length_um", "ends", "capacitance_uF_cm2"}, "geometry")
+    shape = geo.get("shape", "sphere")
+    radius = _number(geo.get("radius_um", None) if "radius_um" in geo else _missing("geometry.radius_um"),
+                     "length", "geometry.radius_um", 1e-6, False, 1e8)
+    if shape == "sphere":
+        if "length_um" in geo:
+            raise InvalidParameter("geometry.length_um", geo["length_um"], "a sphere has no length")
+        g = sphere(radius)
+    elif shape == "cylinder":
+        length = _number(geo.get("length_um") if "length_um" in geo else _missing("geometry.length_um"),
+                         "length", "geometry.length_um", 1e-6, False, 1e8)
+        ends = geo.get("ends", True)
+        if not isinstance(ends, bool):
+            raise InvalidParameter("geometry.ends", ends, "must be true or false")
+        g = cylinder(length, radius, ends)
+    else:
+        raise InvalidParameter("geometry.shape", shape, "must be 'sphere' or 'cylinder'")
+    cap = _number(geo.get("capacitance_uF_cm2", 1.0), "capacitance", "geometry.capacitance_uF_cm2", 0.0, True, 1e6)
+
+    ions = _table(data, "ions", required=True)
+    if not ions:
+        raise InvalidParameter("ions", InvalidParameter.NO_VALUE, "at least one ion is required")
+    inside, outside, valence = {}, {}, {}
+    for sym, t in ions.items():
+        where = f"ions.{sym}"
+        if not isinstance(t, dict):
+            raise InvalidParameter(where, t, "must be a table with inside and outside")
+        _keys(t, {"inside", "outside", "valence"}, where)
+        for side in ("inside", "outside"):
+            if side not in t:
+                raise InvalidParameter(f"{where}.{side}", InvalidParameter.NO_VALUE, "is required (mM)")
+        inside[sym] = _number(t["inside"], "concentration", f"{where}.inside", 1e-15, False, 1e5)
+        outside[sym] = _number(t["outside"], "concentration", f"{where}.outside", 1e-15, False, 1e5)
+        z = t.get("valence")
+        if z is not None and (isinstance(z, bool) or not isinstance(z, (int, float))):
+            raise InvalidParameter(f"{where}.valence", z, "must be a non-zero number")
+        try:
+            valence[sym] = resolve_valence(sym, z, f"{where}.valence")
+        except InvalidParameter as exc:
+            raise exc.renamed(where if exc.field == "ion" else exc.field) from None
+
+    imp_in, imp_out = {}, {}
+    balance_key = None
+    for key, t in _table(data, "impermeant").items():
+        where = f"impermeant.{key}"
+        if not isinstance(t, dict):
+            raise InvalidParameter(where, t, "must be a table with inside and valence")
+        _keys(t, {"inside", "outside", "valence"}, where)
+        z = t.get("valence")
+        if isinstance(z, bool) or not isinstance(z, (int, float)) or not math.isfinite(z) or z == 0 or abs(z) > 100:
+            raise InvalidParameter(f"{where}.valence", z, "must be a non-zero number (mean charge per particle)")
+        c_in = t.get("inside", 0.0)
+        if c_in == "balance":
+            if balance_key is not None:
+                raise InvalidParameter(f"{where}.inside", c_in, f"only one species can balance (already {balance_key})")
+            balance_key = key
+            c_in = 0.0
+        else:
+            c_in = _number(c_in, "concentration", f"{where}.inside", 0.0, False, 1e5)
+        imp_in[key] = Impermeant(c_in, float(z))
+        if "outside" in t:
+            c_out = _number(t["outside"], "concentration", f"{where}.outside", 0.0, False, 1e5)
+            if c_out > 0:
+                imp_out[key] = Impermeant(c_out, float(z))
+    if balance_key is not None:
+        charge = sum(valence[s] * inside[s] for s in inside)
+        charge += sum(imp.valence * imp.concentration_mM for k, imp in imp_in.items() if k != balance_key)
+        zx = imp_in[balance_key].valence
+        c = -charge / zx
+        if c <= 0:
+            raise InvalidParameter(f"impermeant.{balance_key}.inside", "balance",
+                                   f"the ions' net charge ({charge:+.4g} mM) has the same sign as this species")
+        imp_in[balance_key] = Impermeant(c, zx)
+
+    water = _table(data, "water")
+    _keys(water, {"mode", "permeability_cm_s"}, "water")
+    mode = water.get("mode", "flux")
+    if mode not in ("flux", "instant", "rigid"):
+        raise InvalidParameter("water.mode", mode, "must be 'flux', 'instant' or 'rigid'")
+    pf = _number(water.get("permeability_cm_s", 1e-3), "permeability", "water.permeability_cm_s", 0.0, True, 1e3)
+
+    bath = _table(data, "bath")
+    _keys(bath, {"volume_ratio"}, "bath")
+    ratio = None
+    if "volume_ratio" in bath:
+        ratio = bath["volume_ratio"]
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not math.isfinite(ratio) or not 0 < ratio <= 1e6:
+            raise InvalidParameter("bath.volume_ratio", ratio, "must be a number > 0 (extracellular / cell volume)")
+        ratio = float(ratio)
+
+    initial = _table(data, "initial")
+    _keys(initial, {"voltage_mV"}, "initial")
+    v0 = None
+    if "voltage_mV" in initial:
+        v0 = _number(initial["voltage_mV"], "voltage", "initial.voltage_mV", -1000.0, False, 1000.0)
+
+    species = tuple(inside)
+    mech_list = data.get("mechanisms", [])
+    if not isinstance(mech_list, list):
+        raise InvalidParameter("mechanisms", mech_list, "must be a list of tables ([[mechanisms]])")
+    mechs = tuple(mechanism_from_dict(m, f"mechanisms[{i}]", species) for i, m in enumerate(mech_list))
+
+    prot = data.get("protocol", [])
+    if not isinstance(prot, list):
+        raise InvalidParameter("protocol", prot, "must be a list of tables ([[protocol]])")
+    if len(prot) > 1000:
+        raise InvalidParameter("protocol", len(prot), "at most 1000 events")
+    events = tuple(_event(e, f"protocol[{i}]", species) for i, e in enumerate(prot))
+
+    run = _table(data, "run")
+    _keys(run, {"duration_s", "points"}, "run")
+    duration = None
+    if "duration_s" in run:
+        duration = _number(run["duration_s"], "time", "run.duration_s", 0.0, True, 1e9)
+        duration = duration / 1e3 if isinstance(run["duration_s"], str) else duration  # text with a unit -> ms -> s
+    points = run.get("points", 400)
+    if isinstance(points, bool) or not isinstance(points, int) or not 2 <= points <= 100_000:
+        raise InvalidParameter("run.points", points, "must be a whole number from 2 to 100000")
+
+    model = CellModel(
+        geometry=g, inside=inside, outside=outside, valence=valence, impermeant_inside=imp_in,
+        impermeant_outside=imp_out, mechanisms=mechs, capacitance_uF_cm2=cap, temperature_c=temperature,
+        water=mode, water_permeability_cm_s=pf, extracellular_volume_ratio=ratio, name=name,
+        title=_text(data.get("title"), "title"), source=_text(data.get("source"), "source"),
+    )
+    cfg = CellConfig(model, Protocol(events), duration, points, v0, _text(data.get("description"), "description"))
+    cfg.initial_state()  # refuses unbalanced charge now, with the voltage it would give
+    return cfg
+
+
+def load_cell_config(path, name: str | None = None) -> CellConfig:
+    """Read a cell config file (TOML)."""
+    p = Path(path)
+    if not p.exists():
+        raise InvalidParameter("config", str(path), "file not found")
+    if not p.is_file():
+        raise InvalidParameter("config", str(path), "is not a file")
+    raw = p.read_bytes()
+    if len(raw) > MAX_BYTES:
+        raise InvalidParameter("config", str(path), f"is larger than {MAX_BYTES} bytes")
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InvalidParameter("config", str(path), "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidParameter("config", str(path), f"is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InvalidParameter("config", str(path), "is nested too deeply to be a config") from None
+    return cell_from_dict(data, name=name or p.stem)

@@ -1,0 +1,462 @@
+"""Time courses and steady states of a pump-leak cell.
+
+* :func:`simulate` integrates the amounts and volume with a stiff solver
+  (SciPy's BDF by default; the capacitive time scale, milliseconds, sits next
+  to the ionic one, minutes to hours, so explicit methods are unusable).
+* :func:`steady_state` solves the flux balance directly by Newton's method in
+  (log concentrations, log volume, V), with the long-time ODE limit as a
+  fallback.  Both must agree (tests: 0.01 mV).
+
+Events (a :class:`Protocol`) change the model at given times: block or scale a
+mechanism, add one, change the bath; the solver restarts at each event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cell import _FLUX_TO_RATE, _V_PER_CHARGE, _WATER_FACTOR, WATER_MOLAR_VOLUME_CM3_MOL, CellModel, CellState
+from .constants import FARADAY
+from .errors import InvalidParameter, SolverError
+
+__all__ = ["simulate", "steady_state", "SteadyState", "Trajectory"]
+
+
+# ----------------------------------------------------------------------------- packing
+def _n(model: CellModel) -> int:
+    return len(model.species)
+
+
+def pack(st: CellState, exchanged=None) -> np.ndarray:
+    """State vector: [N_in..., N_out..., (W)], W absent for instant or rigid water.
+
+    N_out is the extracellular amount with a finite bath; with an infinite bath
+    it is the cumulative amount that has left the cell (zero at the start), so
+    that N_in + N_out is conserved in both cases and can be checked.
+    """
+    m = st.model
+    parts = [st.n_in]
+    if m.finite_bath:
+        parts.append(st.n_out)
+    else:
+        parts.append(np.zeros(len(m.species)) if exchanged is None else exchanged)
+    if m.water == "flux":
+        parts.append([st.volume_um3])
+    return np.concatenate([np.asarray(p, dtype=float) for p in parts])
+
+
+class _Layout:
+    """Maps a state vector to a CellState for one model (volumes from the water mode)."""
+
+    def __init__(self, model: CellModel, initial: CellState, on_time=None):
+        self.model = model
+        self.on_time = on_time
+        self.n = _n(model)
+        self.impermeant_in = dict(initial.impermeant_in)
+        self.w0 = initial.volume_um3
+        self.w_total = None
+        if model.finite_bath:
+            self.w_total = initial.volume_um3 + initial.volume_out_um3
+        x_out = sum(imp.concentration_mM for imp in model.impermeant_outside.values())
+        self.x_out_amount = x_out * (initial.volume_out_um3 if model.finite_bath else 0.0)
+        self.x_in_amount = sum(self.impermeant_in.values())
+
+    def state(self, y) -> CellState:
+        m, n = self.model, self.n
+        n_in = y[:n]
+        n_out = y[n:2 * n] if m.finite_bath else None  # infinite bath: y[n:2n] is the cumulative efflux
+        if m.water == "flux":
+            w = y[-1]
+        elif m.water == "rigid":
+            w = self.w0
+        else:  # instant osmotic balance
+            inside = float(np.sum(n_in)) + self.x_in_amount
+            if m.finite_bath:
+                outside = float(np.sum(n_out)) + self.x_out_amount
+                w = self.w_total * inside / (inside + outside)
+            else:
+                osm_o = sum(m.outside.values()) + sum(imp.concentration_mM for imp in m.impermeant_outside.values())
+                w = inside / osm_o
+        w_out = None if self.w_total is None else self.w_total - w
+        return CellState(m, np.asarray(n_in, dtype=float), float(w), self.impermeant_in,
+                         None if n_out is None else np.asarray(n_out, dtype=float), w_out)
+
+    def rhs(self, t, y):
+        if self.on_time is not None:
+            self.on_time(t)
+        st = self.state(y)
+        m = self.model
+        j = m.fluxes(st)
+        rate = np.array([-j[s] for s in m.species]) * (_FLUX_TO_RATE * m.area_um2)
+        parts = [rate, -rate]
+        if m.water == "flux":
+            d_osm = st.inside_osmolarity - m.outside_osmolarity(st)
+            parts.append([m.water_permeability_cm_s * m.area_um2 * WATER_MOLAR_VOLUME_CM3_MOL * _WATER_FACTOR * d_osm])
+        return np.concatenate([np.asarray(p, dtype=float) for p in parts])
+
+
+    def jac(self, t, y):
+        """Jacobian by forward differences in the amounts inside and the volume.
+
+        The extracellular (or cumulative-efflux) amounts of an infinite bath do
+        not feed back, so their columns are exactly zero; SciPy's generic
+        numerical Jacobian mis-scales such columns, so it is not used.
+        """
+        n = self.n
+        f0 = self.rhs(t, y)
+        jac = np.zeros((y.size, y.size))
+        cols = list(range(n))
+        if self.model.finite_bath:
+            cols += list(range(n, 2 * n))
+        if self.model.water == "flux":
+            cols.append(y.size - 1)
+        for k in cols:
+            h = 1e-7 * max(abs(y[k]), 1e-300)
+            yp = y.copy()
+            yp[k] += h
+            jac[:, k] = (self.rhs(t, yp) - f0) / h
+        return jac
+
+
+# ----------------------------------------------------------------------------- simulate
+def _throttled(progress, total):
+    """A callback for the right-hand side that reports progress at most 200 times per run."""
+    if progress is None:
+        return None
+    last = [-np.inf]
+
+    def on_time(t):
+        if t - last[0] >= total / 200.0:
+            last[0] = t
+            progress(min(float(t), total), total)
+
+    return on_time
+
+
+@dataclass
+class Trajectory:
+    """A simulated time course.
+
+    Attributes
+    ----------
+    t_s : ndarray
+        Times, s.
+    voltage_mV : ndarray
+    inside_mM, outside_mM : dict of str to ndarray
+    volume_um3 : ndarray
+    impermeant_mM : dict of str to ndarray
+    model : CellModel
+        The model at the end (after any protocol events).
+    final : CellState
+    events : list of (float, str)
+        Protocol events applied, with their times.
+    """
+
+    t_s: np.ndarray
+    voltage_mV: np.ndarray
+    inside_mM: dict
+    outside_mM: dict
+    volume_um3: np.ndarray
+    impermeant_mM: dict
+    model: CellModel
+    initial: CellState
+    final: CellState
+    amounts_in: np.ndarray
+    amounts_out: np.ndarray
+    events: list = field(default_factory=list)
+
+    @property
+    def volume_rel(self) -> np.ndarray:
+        return self.volume_um3 / self.volume_um3[0]
+
+    def conservation(self) -> dict:
+        """Relative drift of every conserved total over the run.
+
+        Amounts: N_in + N_out per species (N_out: the extracellular amount with a
+        finite bath, the cumulative efflux with an infinite one).  Charge: the
+        same sum weighted by valence, plus the impermeants.  Events that add
+        ions (set_outside on a finite bath, add_inside) change the totals on
+        purpose: the drift is then measured from the last such event.
+        """
+        m = self.model
+        total = self.amounts_in + self.amounts_out
+        start = 0
+        for t_ev, desc in self.events:
+            if desc.startswith("+") or desc.startswith("["):
+                start = int(np.searchsorted(self.t_s, t_ev))
+        ref = total[start]
+        amount_err = {s: float(np.max(np.abs(total[start:, i] - ref[i])) / abs(ref[i]))
+                      for i, s in enumerate(m.species)}
+        z = np.array([m.valence[s] for s in m.species])
+        charge = total @ z
+        scale = float(np.sum(np.abs(ref * z)))
+        charge_err = float(np.max(np.abs(charge[start:] - charge[start])) / scale)
+        return {"charge_rel_error": charge_err, "amount_rel_error": amount_err}
+
+    def crossed(self) -> dict:
+        """Net amount of each ion that left the cell over the run, amol (negative: entered)."""
+        return {s: float(self.amounts_out[-1, i] - self.amounts_out[0, i]) if not self.model.finite_bath
+                else float(self.amounts_in[0, i] - self.amounts_in[-1, i]) for i, s in enumerate(self.model.species)}
+
+
+def simulate(model: CellModel, duration_s: float, initial: CellState | None = None, n_points: int = 400,
+             protocol=None, rtol: float = 1e-8, atol_amol: float | None = None, method: str = "BDF",
+             progress=None) -> Trajectory:
+    """Integrate the pump-leak cell for *duration_s* seconds.
+
+    Parameters
+    ----------
+    model : CellModel
+    duration_s : float
+        Simulated time, s (> 0).
+    initial : CellState, optional
+        Start here instead of ``model.initial_state()``.
+    n_points : int
+        Number of output times (evenly spaced, plus every event time).
+    protocol : Protocol, optional
+        Timed events (see :mod:`nernst.protocols`).
+    rtol, atol_amol : float
+        Solver tolerances (relative; absolute in amol, default 1e-12 of the
+        smallest initial amount).
+    method : str
+        A stiff method of :func:`scipy.integrate.solve_ivp` ("BDF", "Radau", "LSODA").
+    progress : callable, optional
+        Called as progress(t_done_s, duration_s) after each segment.
+
+    Returns
+    -------
+    Trajectory
+    """
+    from scipy.integrate import solve_ivp
+
+    if not (isinstance(duration_s, (int, float)) and np.isfinite(duration_s) and duration_s > 0):
+        raise InvalidParameter("duration_s", duration_s, "must be a finite number > 0")
+    if not (isinstance(n_points, int) and 2 <= n_points <= 1_000_000):
+        raise InvalidParameter("n_points", n_points, "must be a whole number from 2 to 1000000")
+    st0 = model.initial_state() if initial is None else initial
+    events = [] if protocol is None else protocol.events_until(duration_s)
+    cuts = [0.0] + [e.time_s for e in events] + [float(duration_s)]
+    t_out = np.unique(np.concatenate([np.linspace(0.0, duration_s, n_points), [e.time_s for e in events]]))
+
+    current_model, st = model, st0
+    times, states, outs, applied = [], [], [], []
+    exchanged = np.zeros(len(model.species))
+    for k in range(len(cuts) - 1):
+        t0, t1 = cuts[k], cuts[k + 1]
+        if k > 0:
+            ev = events[k - 1]
+            current_model, st = ev.apply(current_model, st)
+            applied.append((ev.time_s, ev.describe()))
+        if t1 <= t0:
+            continue
+        layout = _Layout(current_model, st, _throttled(progress, duration_s))
+        y0 = pack(st, None if current_model.finite_bath else exchanged)
+        n = len(current_model.species)
+        base = atol_amol if atol_amol is not None else 1e-12 * float(np.min(st.n_in))
+        atol = np.full(y0.size, base)
+        if not current_model.finite_bath:
+            # cumulative efflux: bookkeeping only (it never feeds back), so it gets a
+            # tolerance on the scale of the amounts; near a steady state its derivative
+            # is rounding noise, and a tolerance near zero would stall the solver
+            atol[n:2 * n] = max(rtol, 1e-12) * st.n_in
+        if current_model.water == "flux":
+            atol[-1] = 1e-12 * st.volume_um3
+        mask = (t_out >= t0) & (t_out <= t1)
+        extra = {"jac": layout.jac} if method in ("BDF", "Radau", "LSODA") else {}
+        sol = solve_ivp(layout.rhs, (t0, t1), y0, method=method, t_eval=t_out[mask], rtol=rtol, atol=atol,
+                        first_step=1e-6, **extra)
+        if not sol.success:
+            raise SolverError(f"the stiff solver failed at t = {float(np.ravel(sol.t)[-1]) if np.size(sol.t) else t0:.4g} s: {sol.message}")
+        for i, t in enumerate(sol.t):
+            if times and t == times[-1]:  # keep the state after the event
+                states[-1] = layout.state(sol.y[:, i])
+                outs[-1] = sol.y[n:2 * n, i].copy()
+                continue
+            times.append(float(t))
+            states.append(layout.state(sol.y[:, i]))
+            outs.append(sol.y[n:2 * n, i].copy())
+        if sol.y.size:
+            st = layout.state(sol.y[:, -1])
+            exchanged = sol.y[n:2 * n, -1].copy()
+        if progress is not None:
+            progress(t1, duration_s)
+        n_pos = 2 * n if current_model.finite_bath else n
+        if not np.all(np.isfinite(sol.y)) or np.any(sol.y[:n_pos] < 0):
+            raise SolverError(f"an amount became negative or non-finite before t = {t1:.4g} s")
+
+    species = model.species
+    return Trajectory(
+        t_s=np.array(times),
+        voltage_mV=np.array([s.voltage_mV for s in states]),
+        inside_mM={sp: np.array([s.inside_mM[sp] for s in states]) for sp in species},
+        outside_mM={sp: np.array([s.outside_mM[sp] for s in states]) for sp in species},
+        volume_um3=np.array([s.volume_um3 for s in states]),
+        impermeant_mM={k: np.array([s.impermeant_mM[k] for s in states]) for k in st0.impermeant_in},
+        model=current_model,
+        initial=st0,
+        final=st,
+        amounts_in=np.array([s.n_in for s in states]),
+        amounts_out=np.array(outs),
+        events=applied,
+    )
+
+
+# ----------------------------------------------------------------------------- steady state
+@dataclass
+class SteadyState:
+    """A steady state of the pump-leak cell.
+
+    Attributes
+    ----------
+    state : CellState
+    voltage_mV : float
+    inside_mM : dict
+    volume_rel : float
+        Volume relative to the initial state's.
+    equilibrium_mV : dict
+    method : str
+        "newton", or "ode+newton" when the fallback was needed.
+    residual : float
+        Largest remaining flux imbalance, pmol/(cm^2 s).
+    """
+
+    state: CellState
+    voltage_mV: float
+    inside_mM: dict
+    volume_rel: float
+    equilibrium_mV: dict
+    method: str
+    residual: float
+    iterations: int
+
+
+def _moved_species(model: CellModel) -> set:
+    return {s for m in model.mechanisms for s in m.species}
+
+
+def _steady_residual(model: CellModel, x, st0: CellState, moved):
+    """Residuals in [ln c..., ln W, V]: fluxes (pmol/cm^2/s), conservation, osmolarity, charge."""
+    n = len(model.species)
+    c = np.exp(x[:n])
+    w = float(np.exp(x[n]))
+    v = x[n + 1]
+    c_in = dict(zip(model.species, c))
+    ms = model.membrane_state(v, c_in, dict(model.outside))
+    j = {s: 0.0 for s in model.species}
+    for mech in model.mechanisms:
+        for s, val in mech.flux(ms).items():
+            j[s] = j[s] + val
+    r = np.empty(n + 2)
+    for i, s in enumerate(model.species):
+        if s in moved:
+            r[i] = j[s]
+        else:  # nothing moves it: its amount stays
+            r[i] = (c[i] * w - st0.n_in[i]) / st0.n_in[i]
+    x_amount = sum(st0.impermeant_in.values())
+    if model.water == "rigid":
+        r[n] = (w - st0.volume_um3) / st0.volume_um3
+    else:
+        osm_o = sum(model.outside.values()) + sum(imp.concentration_mM for imp in model.impermeant_outside.values())
+        r[n] = (float(np.sum(c)) + x_amount / w - osm_o) / osm_o
+    charge = sum(model.valence[s] * ci for s, ci in zip(model.species, c))
+    charge += sum(model.impermeant_inside[k].valence * a for k, a in st0.impermeant_in.items()) / w
+    # net charge density (mM) minus what the capacitor holds at V
+    r[n + 1] = charge - v * model.capacitance_uF_cm2 * model.area_um2 / (_V_PER_CHARGE * FARADAY * w)
+    return r
+
+
+def _newton(model, x0, st0, moved, tol=1e-11, max_iter=100):
+    x = np.array(x0, dtype=float)
+    r = _steady_residual(model, x, st0, moved)
+    norm = float(np.max(np.abs(r)))
+    for it in range(max_iter):
+        jac = np.empty((x.size, x.size))
+        for k in range(x.size):
+            h = 1e-7 * max(1.0, abs(x[k]))
+            xp = x.copy()
+            xp[k] += h
+            jac[:, k] = (_steady_residual(model, xp, st0, moved) - r) / h
+        try:
+            dx = np.linalg.solve(jac, -r)
+        except np.linalg.LinAlgError:
+            return None, it
+        if not np.all(np.isfinite(dx)):
+            return None, it
+        # damping: limit steps in log-concentration and voltage, then backtrack
+        big = max(np.max(np.abs(dx[:-1])) / 1.0, abs(dx[-1]) / 50.0, 1.0)
+        dx = dx / big
+        step = 1.0
+        for _ in range(30):
+            xn = x + step * dx
+            with np.errstate(all="ignore"):
+                rn = _steady_residual(model, xn, st0, moved)
+            nn = float(np.max(np.abs(rn))) if np.all(np.isfinite(rn)) else np.inf
+            if nn < norm or step < 1e-6:
+                break
+            step *= 0.5
+        if not np.isfinite(nn):
+            return None, it
+        x, r, norm = xn, rn, nn
+        if np.max(np.abs(step * dx)) < tol:
+            return x, it + 1
+    return None, max_iter
+
+
+def steady_state(model: CellModel, initial: CellState | None = None, fallback_s: float = 1e6) -> SteadyState:
+    """Solve for the steady state of *model* (infinite bath).
+
+    Newton's method on the flux balance of every transported ion, osmotic
+    balance (or a fixed volume for ``water="rigid"``), the capacitor relation
+    between charge and V, and conservation of any ion no mechanism moves.  If
+    Newton does not converge from the initial state, the cell is integrated for
+    *fallback_s* seconds and Newton restarts from there.
+
+    Raises
+    ------
+    SolverError
+        If no steady state exists (e.g. a Donnan cell without a pump swells
+        without bound) or none is found.
+    """
+    if model.finite_bath:
+        raise InvalidParameter("extracellular_volume_ratio", model.extracellular_volume_ratio,
+                               "the direct steady-state solver needs an infinite bath; use simulate() for a closed system")
+    st0 = model.initial_state() if initial is None else initial
+    moved = _moved_species(model)
+    n = len(model.species)
+    x0 = np.concatenate([np.log([st0.inside_mM[s] for s in model.species]), [np.log(st0.volume_um3), st0.voltage_mV]])
+    method = "newton"
+    x, iters = _newton(model, x0, st0, moved)
+    if x is None:
+        try:
+            traj = simulate(model, fallback_s, initial=st0, n_points=3, rtol=1e-8)
+        except SolverError as exc:
+            raise SolverError(f"no steady state found: Newton did not converge and the long-time run failed ({exc}); "
+                              "a constant-rate pump can exhaust the ion it pumps") from None
+        end = traj.final
+        if traj.volume_um3[-1] > traj.volume_um3[-2] * (1 + 1e-4):  # still swelling after a long time
+            raise SolverError("no steady state: the cell swells without bound (a Donnan cell needs a pump, "
+                              "or water = 'rigid')")
+        x1 = np.concatenate([np.log([end.inside_mM[s] for s in model.species]), [np.log(end.volume_um3), end.voltage_mV]])
+        x, iters = _newton(model, x1, st0, moved)
+        method = "ode+newton"
+        if x is None:
+            raise SolverError("the steady-state solver did not converge (Newton and the long-time ODE limit)")
+    c = np.exp(x[:n])
+    w = float(np.exp(x[n]))
+    st = CellState(model, c * w, w, dict(st0.impermeant_in))
+    res = _steady_residual(model, x, st0, moved)
+    flux_res = float(np.max(np.abs([res[i] for i, s in enumerate(model.species) if s in moved]))) if moved else 0.0
+    if not np.isfinite(st.voltage_mV) or np.any(c <= 0):
+        raise SolverError("the steady-state solver produced a non-physical state")
+    return SteadyState(
+        state=st,
+        voltage_mV=st.voltage_mV,
+        inside_mM=st.inside_mM,
+        volume_rel=w / st0.volume_um3,
+        equilibrium_mV=st.equilibrium_mV,
+        method=method,
+        residual=flux_res,
+        iterations=iters,
+    )

@@ -1,0 +1,99 @@
+"""Results as labelled data: xarray Datasets, CSV and netCDF files, JSON summaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InvalidParameter
+
+__all__ = ["trajectory_to_dataset", "save_trajectory", "trajectory_summary", "OUT_SUFFIXES"]
+
+OUT_SUFFIXES = (".nc", ".csv")
+
+
+def trajectory_to_dataset(traj):
+    """An :class:`xarray.Dataset` with dimensions ``time`` (s) and ``ion``.
+
+    Variables: voltage_mV, inside_mM, outside_mM, volume_um3, volume_rel,
+    impermeant_mM (dimension ``impermeant``), amount_in_amol and amount_out_amol
+    (outside amount, or the cumulative efflux with an infinite bath).
+    """
+    import xarray as xr
+
+    m = traj.model
+    ions = list(m.species)
+    data = {
+        "voltage_mV": ("time", traj.voltage_mV, {"units": "mV", "long_name": "membrane potential (inside - outside)"}),
+        "inside_mM": (("time", "ion"), np.column_stack([traj.inside_mM[s] for s in ions]), {"units": "mM"}),
+        "outside_mM": (("time", "ion"), np.column_stack([traj.outside_mM[s] for s in ions]), {"units": "mM"}),
+        "volume_um3": ("time", traj.volume_um3, {"units": "um^3"}),
+        "volume_rel": ("time", traj.volume_rel, {"units": "1", "long_name": "volume / initial volume"}),
+        "amount_in_amol": (("time", "ion"), traj.amounts_in, {"units": "amol"}),
+        "amount_out_amol": (("time", "ion"), traj.amounts_out,
+                            {"units": "amol", "long_name": "extracellular amount" if m.finite_bath else "cumulative efflux"}),
+    }
+    coords = {"time": ("time", traj.t_s, {"units": "s"}), "ion": ions}
+    if traj.impermeant_mM:
+        names = list(traj.impermeant_mM)
+        data["impermeant_mM"] = (("time", "impermeant"), np.column_stack([traj.impermeant_mM[k] for k in names]),
+                                 {"units": "mM"})
+        coords["impermeant"] = names
+    attrs = {
+        "title": m.title or m.name or "pump-leak cell",
+        "temperature_c": m.temperature_c,
+        "events": "; ".join(f"{t:g} s: {d}" for t, d in traj.events),
+        "created_by": "nernst",
+    }
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def save_trajectory(traj, path) -> Path:
+    """Write a trajectory as netCDF (.nc) or CSV (.csv, one row per time)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in OUT_SUFFIXES:
+        raise InvalidParameter("--out", str(path), "must end in .nc or .csv")
+    ds = trajectory_to_dataset(traj)
+    if suffix == ".nc":
+        ds.to_netcdf(path, engine="scipy")
+    else:
+        cols = {"time_s": traj.t_s, "voltage_mV": traj.voltage_mV, "volume_rel": traj.volume_rel}
+        for s in traj.model.species:
+            cols[f"{s}_in_mM"] = traj.inside_mM[s]
+        for s in traj.model.species:
+            cols[f"{s}_out_mM"] = traj.outside_mM[s]
+        for k, v in traj.impermeant_mM.items():
+            cols[f"{k}_in_mM"] = v
+        names = list(cols)
+        table = np.column_stack([cols[c] for c in names])
+        np.savetxt(path, table, delimiter=",", header=",".join(names), comments="", fmt="%.10g")
+    return path
+
+
+def _state_summary(st) -> dict:
+    return {
+        "vm_mV": st.voltage_mV,
+        "inside_mM": {k: float(v) for k, v in st.inside_mM.items()},
+        "outside_mM": {k: float(v) for k, v in st.outside_mM.items()},
+        "impermeant_mM": {k: float(v) for k, v in st.impermeant_mM.items()},
+        "volume_um3": st.volume_um3,
+        "equilibrium_mV": st.equilibrium_mV,
+    }
+
+
+def trajectory_summary(traj) -> dict:
+    """JSON-ready summary: initial and final state, events, conservation, ions crossed."""
+    final = _state_summary(traj.final)
+    final["volume_rel"] = traj.final.volume_um3 / traj.initial.volume_um3
+    return {
+        "title": traj.model.title or traj.model.name,
+        "duration_s": float(traj.t_s[-1]),
+        "points": int(traj.t_s.size),
+        "initial": _state_summary(traj.initial),
+        "final": final,
+        "events": [{"at_s": t, "event": d} for t, d in traj.events],
+        "crossed_amol": traj.crossed(),
+        "conservation": traj.conservation(),
+    }
