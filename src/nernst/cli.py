@@ -662,6 +662,60 @@ def simulate(
 
 
 @app.command()
+def story(
+    preset: str = typer.Option("story_neuron", "--preset", help="A shipped cell (see 'nernst cells') or a cell config file."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Folder for figures (story.png and one time course per step)."),
+):
+    """How the resting potential forms: from equal concentrations, step by step, with real numbers."""
+    import time
+
+    from .story import run_story
+
+    if plot is not None:
+        if plot.exists() and not plot.is_dir():
+            raise InvalidParameter("--plot", str(plot), "must be a folder")
+        parent = plot.parent if str(plot.parent) else Path(".")
+        if not parent.exists():
+            raise InvalidParameter("--plot", str(plot), f"folder {str(parent)!r} does not exist")
+    cfg = _load_cell(Path(preset))
+    t0 = time.perf_counter()
+    result = run_story(cfg)
+    wall = time.perf_counter() - t0
+    if plot is not None:
+        from .plot import plot_story, plot_trajectory
+
+        plot.mkdir(exist_ok=True)
+        plot_story(result, plot / "story.png")
+        for k, st in enumerate(result.steps):
+            if st.trajectory is not None:
+                plot_trajectory(st.trajectory, plot / f"step{k}_{st.name}.png", title=f"step {k}: {st.title}")
+    data = result.as_dict()
+    data["wall_time_s"] = wall
+    if as_json:
+        _emit_json(data)
+        return
+    con = _console()
+    con.print(f"[bold]How the resting potential forms[/bold] - {result.cell}  ({wall:.2f} s to compute)")
+    for k, st in enumerate(result.steps):
+        e = ", ".join(f"E_{s} {v:+.1f}" for s, v in st.equilibrium_mV.items())
+        con.print(f"\n[bold]{k}. {st.title}[/bold]")
+        con.print(f"   {st.text}")
+        con.print(f"   V = [bold]{st.vm_mV:.2f} mV[/bold]; {e} (mV); volume x {st.volume_rel:.3f}")
+        moved = [f"{s} {'in' if a > 0 else 'out'} {abs(a):.3g} amol ({st.crossed_fraction[s]:.2%} of the pool)"
+                 for s, a in st.crossed_amol.items() if abs(a) > 0 and st.crossed_fraction[s] > 1e-9]
+        if moved:
+            took = f"settled in {st.settle_time_s:,.0f} s" if st.settled else f"not settled after {st.settle_time_s:,.0f} s"
+            con.print(f"   crossed: {'; '.join(moved)}; {took}")
+        if st.pump_share_mV is not None:
+            con.print(f"   the pump's direct electrogenic share of V: {st.pump_share_mV:+.2f} mV")
+        if st.note:
+            con.print(f"   [dim]note: {st.note}[/dim]")
+    if plot is not None:
+        con.print(f"\nfigures written to {plot}/")
+
+
+@app.command()
 def cells(as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts.")):
     """List the shipped pump-leak cell configs (use with steady / simulate)."""
     from .presets import list_cell_configs

@@ -203,7 +203,7 @@ class Trajectory:
 
 def simulate(model: CellModel, duration_s: float, initial: CellState | None = None, n_points: int = 400,
              protocol=None, rtol: float = 1e-8, atol_amol: float | None = None, method: str = "BDF",
-             progress=None) -> Trajectory:
+             progress=None, t_eval=None) -> Trajectory:
     """Integrate the pump-leak cell for *duration_s* seconds.
 
     Parameters
@@ -223,7 +223,10 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
     method : str
         A stiff method of :func:`scipy.integrate.solve_ivp` ("BDF", "Radau", "LSODA").
     progress : callable, optional
-        Called as progress(t_done_s, duration_s) after each segment.
+        Called as progress(t_done_s, duration_s) as the run advances.
+    t_eval : array_like, optional
+        Output times (s, increasing, within [0, duration_s]) instead of *n_points*
+        evenly spaced ones, e.g. logarithmically spaced to see fast and slow phases.
 
     Returns
     -------
@@ -238,7 +241,15 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
     st0 = model.initial_state() if initial is None else initial
     events = [] if protocol is None else protocol.events_until(duration_s)
     cuts = [0.0] + [e.time_s for e in events] + [float(duration_s)]
-    t_out = np.unique(np.concatenate([np.linspace(0.0, duration_s, n_points), [e.time_s for e in events]]))
+    if t_eval is None:
+        grid = np.linspace(0.0, duration_s, n_points)
+    else:
+        grid = np.asarray(t_eval, dtype=float)
+        if grid.ndim != 1 or grid.size < 2 or np.any(np.diff(grid) <= 0) or grid[0] < 0 or grid[-1] > duration_s:
+            raise InvalidParameter("t_eval", InvalidParameter.NO_VALUE,
+                                   "must be increasing times within [0, duration_s], at least two")
+        grid = np.unique(np.concatenate([[0.0], grid, [float(duration_s)]]))
+    t_out = np.unique(np.concatenate([grid, [e.time_s for e in events]]))
 
     current_model, st = model, st0
     times, states, outs, applied = [], [], [], []

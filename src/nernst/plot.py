@@ -179,3 +179,32 @@ def plot_trajectory(traj, path, title: str | None = None) -> Path:
     ax_v.set_title(title or m.title or m.name or "pump-leak cell", fontsize=10)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def plot_story(result, path) -> Path:
+    """The story at a glance: V and every E_X after each step, and the volume."""
+    import numpy as np
+
+    plt = _plt()
+    steps = result.steps
+    x = np.arange(len(steps))
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(9, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    ions = list(steps[-1].equilibrium_mV)
+    for s in ions:
+        e = np.array([st.equilibrium_mV.get(s, np.nan) for st in steps], dtype=float)
+        ax.plot(x, np.clip(e, -150, 150), "o--", color=ion_color(s), lw=1, ms=5, label=f"E_{s}")
+    v = np.array([st.vm_mV for st in steps])
+    ax.plot(x, v, "s-", color="black", lw=2.5, ms=7, label="V")
+    for k, st in enumerate(steps):
+        ax.annotate(f"{st.vm_mV:.1f}", (k, st.vm_mV), textcoords="offset points", xytext=(6, -12), fontsize=8)
+    ax.axhline(0, color="#BBBBBB", lw=0.8)
+    ax.set_ylabel("mV (E_X clipped to +-150)")
+    ax.legend(fontsize=8, ncol=len(ions) + 1, loc="lower left")
+    ax.grid(alpha=0.3)
+    ax.set_title(f"How the resting potential forms: {result.cell}", fontsize=10)
+    ax2.bar(x, [st.volume_rel for st in steps], color="#332288", alpha=0.7)
+    ax2.set_ylabel("volume / initial")
+    ax2.set_xticks(x, [f"{k}. {st.name}" for k, st in enumerate(steps)], rotation=15)
+    ax2.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
