@@ -43,6 +43,11 @@ The format (every key is checked; unknown keys are errors)::
     [run]
     duration_s = 3600
     points = 400
+
+A config may extend a shipped cell: ``base = "duesterwald2018"`` takes all of
+its settings; tables given here are merged key by key, lists (mechanisms,
+protocol) replace the base's.  ``[initial] steady = true`` starts a run from the
+model's steady state (for scenarios that perturb a resting cell).
 """
 
 from __future__ import annotations
@@ -75,9 +80,17 @@ class CellConfig:
     points: int
     initial_voltage_mV: float | None
     description: str | None = None
+    start_steady: bool = False
 
     def initial_state(self):
-        return self.model.initial_state(self.initial_voltage_mV)
+        """The start of a run: the config's concentrations, or with ``[initial] steady = true``
+        the steady state of the model before any protocol event."""
+        st = self.model.initial_state(self.initial_voltage_mV)
+        if self.start_steady:
+            from .dynamics import steady_state
+
+            return steady_state(self.model, initial=st).state
+        return st
 
 
 def _table(data, key, required=False) -> dict:
@@ -236,13 +249,43 @@ def _missing(field):
     raise InvalidParameter(field, InvalidParameter.NO_VALUE, "is required")
 
 
+def _merge(base: dict, over: dict) -> dict:
+    """Tables merge key by key (recursively); anything else in *over* replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _with_base(data: dict, depth: int) -> dict:
+    """Resolve ``base = "NAME"``: a shipped cell whose settings this config extends."""
+    from .presets import shipped_cell_data
+
+    name = data["base"]
+    if not isinstance(name, str):
+        raise InvalidParameter("base", name, "must name a shipped cell (see 'nernst cells')")
+    if depth > 5:
+        raise InvalidParameter("base", name, "bases nest too deeply")
+    base = shipped_cell_data(name)
+    if "base" in base:
+        base = _with_base(base, depth + 1)
+    merged = _merge(base, {k: v for k, v in data.items() if k != "base"})
+    merged.pop("base", None)
+    return merged
+
+
 def cell_from_dict(data: dict, name: str | None = None) -> CellConfig:
     """Validate a cell config mapping and build the model, protocol and run settings."""
     if not isinstance(data, dict):
         raise InvalidParameter("config", data, "must be a table of settings")
     top = {"title", "description", "source", "temperature_c", "geometry", "ions", "impermeant", "water", "bath",
-           "initial", "mechanisms", "protocol", "run"}
+           "initial", "mechanisms", "protocol", "run", "base"}
     _keys(data, top, "")
+    if "base" in data:
+        data = _with_base(data, depth=0)
     temperature = _number(data.get("temperature_c", 37.0), "temperature", "temperature_c", -273.15, True, 1000.0)
 
     geo = _table(data, "geometry", required=True)
@@ -337,10 +380,13 @@ def cell_from_dict(data: dict, name: str | None = None) -> CellConfig:
         ratio = float(ratio)
 
     initial = _table(data, "initial")
-    _keys(initial, {"voltage_mV"}, "initial")
+    _keys(initial, {"voltage_mV", "steady"}, "initial")
     v0 = None
     if "voltage_mV" in initial:
         v0 = _number(initial["voltage_mV"], "voltage", "initial.voltage_mV", -1000.0, False, 1000.0)
+    start_steady = initial.get("steady", False)
+    if not isinstance(start_steady, bool):
+        raise InvalidParameter("initial.steady", start_steady, "must be true or false")
 
     species = tuple(inside)
     mech_list = data.get("mechanisms", [])
@@ -371,7 +417,8 @@ def cell_from_dict(data: dict, name: str | None = None) -> CellConfig:
         water=mode, water_permeability_cm_s=pf, extracellular_volume_ratio=ratio, name=name,
         title=_text(data.get("title"), "title"), source=_text(data.get("source"), "source"),
     )
-    cfg = CellConfig(model, Protocol(events), duration, points, v0, _text(data.get("description"), "description"))
+    cfg = CellConfig(model, Protocol(events), duration, points, v0, _text(data.get("description"), "description"),
+                     start_steady)
     cfg.initial_state()  # refuses unbalanced charge now, with the voltage it would give
     return cfg
 

@@ -258,7 +258,7 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
         t0, t1 = cuts[k], cuts[k + 1]
         if k > 0:
             ev = events[k - 1]
-            current_model, st = ev.apply(current_model, st)
+            current_model, st = ev.apply(current_model, st, original=model)
             applied.append((ev.time_s, ev.describe()))
         if t1 <= t0:
             continue

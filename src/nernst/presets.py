@@ -15,7 +15,8 @@ from .config import spec_from_dict
 from .errors import InvalidParameter
 from .specs import CellSpec
 
-__all__ = ["list_presets", "load_preset", "DEFAULT_PRESET", "list_cell_configs", "resolve_cell_config"]
+__all__ = ["list_presets", "load_preset", "DEFAULT_PRESET", "list_cell_configs", "resolve_cell_config",
+           "shipped_cell_data"]
 
 #: The preset used when none is named.
 DEFAULT_PRESET = "mammalian_neuron"
@@ -72,3 +73,11 @@ def resolve_cell_config(config) -> Path:
         return Path(str(files[str(config)]))
     raise InvalidParameter("config", str(config), f"no such file, and no shipped cell of that name "
                            f"(shipped: {', '.join(sorted(files))})")
+
+
+def shipped_cell_data(name: str) -> dict:
+    """The raw TOML table of a shipped cell config."""
+    files = _cell_files()
+    if name not in files:
+        raise InvalidParameter("base", name, f"no shipped cell of that name (shipped: {', '.join(sorted(files))})")
+    return tomllib.loads(files[name].read_text(encoding="utf-8"))

@@ -51,7 +51,8 @@ class Event:
 
     time_s: float
 
-    def apply(self, model: CellModel, state: CellState):
+    def apply(self, model: CellModel, state: CellState, original: CellModel | None = None):
+        """New (model, state).  *original* is the model at the start of the run."""
         raise NotImplementedError
 
     def describe(self) -> str:
@@ -60,21 +61,30 @@ class Event:
 
 @dataclass(frozen=True)
 class Scale(Event):
-    """Multiply the rate of the mechanism(s) named *target* by *factor* (0 blocks)."""
+    """Set the rate of the mechanism(s) named *target* to *factor* times their rate at the
+    start of the run (0 blocks, 1 restores); a mechanism added during the run is scaled
+    relative to its current rate."""
 
     target: str = ""
     factor: float = 0.0
 
-    def apply(self, model, state):
+    def apply(self, model, state, original=None):
         idx = _find(model, self.target)
         mechs = list(model.mechanisms)
-        for i in idx:
-            mechs[i] = mechs[i].scaled(self.factor)
+        before = [i for i, m in enumerate(original.mechanisms) if _matches(m, self.target)] if original else []
+        if len(before) == len(idx):
+            for i, j in zip(idx, before):
+                mechs[i] = original.mechanisms[j].scaled(self.factor)
+        else:
+            for i in idx:
+                mechs[i] = mechs[i].scaled(self.factor)
         new = model.with_mechanisms(mechs)
         return new, replace(state, model=new)
 
     def describe(self):
-        return f"{self.target} x {self.factor:g}" if self.factor else f"{self.target} blocked"
+        if self.factor == 0:
+            return f"{self.target} blocked"
+        return f"{self.target} restored" if self.factor == 1 else f"{self.target} x {self.factor:g}"
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ class Remove(Event):
 
     target: str = ""
 
-    def apply(self, model, state):
+    def apply(self, model, state, original=None):
         idx = set(_find(model, self.target))
         new = model.with_mechanisms([m for i, m in enumerate(model.mechanisms) if i not in idx])
         return new, replace(state, model=new)
@@ -98,7 +108,7 @@ class Add(Event):
 
     mechanism: Mechanism | None = None
 
-    def apply(self, model, state):
+    def apply(self, model, state, original=None):
         for s in self.mechanism.species:
             if s not in model.species:
                 raise InvalidParameter("mechanism", self.mechanism.kind, f"moves {s}, which the cell does not list")
@@ -122,7 +132,7 @@ class SetOutside(Event):
     mM: float = 0.0
     substitute: str | None = None
 
-    def apply(self, model, state):
+    def apply(self, model, state, original=None):
         for s in (self.ion, self.substitute):
             if s is not None and s not in model.species:
                 raise InvalidParameter("ion", s, "is not an ion of this cell")
@@ -159,7 +169,7 @@ class AddInside(Event):
     valence: float = -1.0
     counter_ion: str = "K"
 
-    def apply(self, model, state):
+    def apply(self, model, state, original=None):
         if self.counter_ion not in model.species:
             raise InvalidParameter("counter_ion", self.counter_ion, "is not an ion of this cell")
         w = state.volume_um3
@@ -226,7 +236,7 @@ class Inject(Event):
     ion: str = "K"
     current_uA_cm2: float = 0.0
 
-    def apply(self, model, state):
+    def apply(self, model, state, original=None):
         if self.ion not in model.species:
             raise InvalidParameter("ion", self.ion, "is not an ion of this cell")
         mechs = [m for m in model.mechanisms if m.kind != "injection"]
