@@ -90,6 +90,23 @@ def capacitor_figure():
     plt.close(fig)
 
 
+def cell_figures():
+    """The living cell: Kay 2017 time course, the story, and each scenario."""
+    from nernst.cellconfig import load_cell_config
+    from nernst.dynamics import simulate
+    from nernst.plot import plot_story, plot_trajectory
+    from nernst.presets import resolve_cell_config
+    from nernst.story import run_story
+
+    for name in ("kay2017", "scenario_pump_block", "scenario_hyperkalemia", "scenario_kcc2_loss",
+                 "scenario_ischemia", "scenario_donnan_swelling"):
+        cfg = load_cell_config(resolve_cell_config(name))
+        traj = simulate(cfg.model, cfg.duration_s, initial=cfg.initial_state(), protocol=cfg.protocol,
+                        n_points=cfg.points)
+        plot_trajectory(traj, HERE / f"{name}.png")
+    plot_story(run_story(load_cell_config(resolve_cell_config("story_neuron"))), HERE / "story.png")
+
+
 def main():
     HERE.mkdir(parents=True, exist_ok=True)
     rest_figure()
@@ -97,6 +114,7 @@ def main():
     ghk_vs_weighted_figure()
     ghk_iv_figure()
     capacitor_figure()
+    cell_figures()
     print(f"figures written to {HERE}")
 
 
