@@ -186,6 +186,23 @@ def mechanism_from_dict(spec: dict, where: str, species) -> object:
     return mech
 
 
+def _check_targets(events, mechs):
+    """Every scale/remove event must name a mechanism the cell has by then (typos fail at load)."""
+    from .protocols import _matches
+
+    present = list(mechs)
+    for i, ev in sorted(enumerate(events), key=lambda p: p[1].time_s):
+        if isinstance(ev, Add):
+            present.append(ev.mechanism)
+        elif isinstance(ev, (Scale, Remove)):
+            if not any(_matches(m, ev.target) for m in present):
+                have = ", ".join(sorted({m.kind + (f":{m.ion}" if hasattr(m, "ion") else "") for m in present}))
+                raise InvalidParameter(f"protocol[{i}].mechanism", ev.target,
+                                       f"no such mechanism in the cell (have: {have or 'none'})")
+            if isinstance(ev, Remove):
+                present = [m for m in present if not _matches(m, ev.target)]
+
+
 def _event(spec: dict, where: str, species) -> object:
     if not isinstance(spec, dict):
         raise InvalidParameter(where, spec, "must be a table with 'at_s' and 'action'")
@@ -243,6 +260,26 @@ def _event(spec: dict, where: str, species) -> object:
         return Inject(at, ion("ion"), i)
     raise InvalidParameter(f"{where}.action", action,
                            "must be one of scale, remove, add, set_outside, add_inside, inject")
+
+
+def parse_seconds(value, field: str) -> float:
+    """A duration in seconds: a number (s) or text with a unit ("10 min", "2 h"); 0 < t <= 1e9 s."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            try:
+                seconds = parse_quantity(text, "time", field) / 1e3  # engine time unit is ms
+            except InvalidParameter:
+                raise InvalidParameter(field, value, "must be a time in seconds, e.g. 600 or '10 min'") from None
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidParameter(field, value, "must be a time in seconds, e.g. 600 or '10 min'")
+    else:
+        seconds = float(value)
+    if not (math.isfinite(seconds) and 0 < seconds <= 1e9):
+        raise InvalidParameter(field, value, "must be a time between 0 and 1e9 s")
+    return seconds
 
 
 def _missing(field):
@@ -400,13 +437,13 @@ def cell_from_dict(data: dict, name: str | None = None) -> CellConfig:
     if len(prot) > 1000:
         raise InvalidParameter("protocol", len(prot), "at most 1000 events")
     events = tuple(_event(e, f"protocol[{i}]", species) for i, e in enumerate(prot))
+    _check_targets(events, mechs)
 
     run = _table(data, "run")
     _keys(run, {"duration_s", "points"}, "run")
     duration = None
     if "duration_s" in run:
-        duration = _number(run["duration_s"], "time", "run.duration_s", 0.0, True, 1e9)
-        duration = duration / 1e3 if isinstance(run["duration_s"], str) else duration  # text with a unit -> ms -> s
+        duration = parse_seconds(run["duration_s"], "run.duration_s")
     points = run.get("points", 400)
     if isinstance(points, bool) or not isinstance(points, int) or not 2 <= points <= 100_000:
         raise InvalidParameter("run.points", points, "must be a whole number from 2 to 100000")

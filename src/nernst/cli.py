@@ -600,19 +600,19 @@ def simulate(
     from .results import OUT_SUFFIXES, save_trajectory, trajectory_summary
 
     _check_plot_path(plot)
-    if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
-        raise InvalidParameter("--out", str(out), "must end in .nc or .csv")
+    if out is not None:
+        if out.suffix.lower() not in OUT_SUFFIXES:
+            raise InvalidParameter("--out", str(out), "must end in .nc or .csv")
+        if out.is_dir():
+            raise InvalidParameter("--out", str(out), "is a folder; give a file name")
+        parent = out.parent if str(out.parent) else Path(".")
+        if not parent.is_dir():
+            raise InvalidParameter("--out", str(out), f"folder {str(parent)!r} does not exist")
     cfg = _load_cell(config)
     if duration is not None:
-        from .units import parse_quantity
+        from .cellconfig import parse_seconds
 
-        text = duration.strip()
-        try:
-            d = float(text)
-        except ValueError:
-            d = parse_quantity(text, "time", "--duration") / 1e3
-        if not (math.isfinite(d) and 0 < d <= 1e9):
-            raise InvalidParameter("--duration", duration, "must be between 0 and 1e9 s")
+        d = parse_seconds(duration, "--duration")
     else:
         d = cfg.duration_s
         if d is None:

@@ -24,6 +24,13 @@ from .errors import InvalidParameter, SolverError
 __all__ = ["simulate", "steady_state", "SteadyState", "Trajectory"]
 
 
+def _compiled_ok() -> bool:
+    """Compiled kernels are used unless Numba is missing or NERNST_NO_NUMBA is set."""
+    from .kernels import available
+
+    return available()
+
+
 # ----------------------------------------------------------------------------- packing
 def _n(model: CellModel) -> int:
     return len(model.species)
@@ -50,7 +57,7 @@ def pack(st: CellState, exchanged=None) -> np.ndarray:
 class _Layout:
     """Maps a state vector to a CellState for one model (volumes from the water mode)."""
 
-    def __init__(self, model: CellModel, initial: CellState, on_time=None):
+    def __init__(self, model: CellModel, initial: CellState, on_time=None, compiled: bool = True):
         self.model = model
         self.on_time = on_time
         self.n = _n(model)
@@ -62,6 +69,35 @@ class _Layout:
         x_out = sum(imp.concentration_mM for imp in model.impermeant_outside.values())
         self.x_out_amount = x_out * (initial.volume_out_um3 if model.finite_bath else 0.0)
         self.x_in_amount = sum(self.impermeant_in.values())
+        self.cc = None
+        if compiled and _compiled_ok():
+            from .cellkernels import compile_model
+
+            self.cc = compile_model(model, initial)
+        if self.cc is not None:
+            n = self.n
+            self._work = (np.empty(n), np.empty(n), np.empty(n))
+
+    def _args(self):
+        c = self.cc
+        return (c.z, c.co, c.vt, c.mtype, c.mion, c.mpar, c.area, c.cap, c.water, c.finite, c.pf_rate,
+                c.x_in_amount, c.x_in_charge, c.x_out_conc, c.w0, c.w_total, c.w_out0) + self._work
+
+    def rhs_compiled(self, t, y):
+        from .cellkernels import rhs
+
+        if self.on_time is not None:
+            self.on_time(t)
+        dy = np.empty_like(y)
+        rhs(y, dy, *self._args())
+        return dy
+
+    def jac_compiled(self, t, y):
+        from .cellkernels import jacobian
+
+        jac = np.empty((y.size, y.size))
+        jacobian(np.asarray(y, dtype=float), jac, *self._args())
+        return jac
 
     def state(self, y) -> CellState:
         m, n = self.model, self.n
@@ -98,26 +134,48 @@ class _Layout:
 
 
     def jac(self, t, y):
-        """Jacobian by forward differences in the amounts inside and the volume.
+        """Jacobian split as df/dy|_V + df/dV dV/dy (see cellkernels.jacobian for why).
 
         The extracellular (or cumulative-efflux) amounts of an infinite bath do
-        not feed back, so their columns are exactly zero; SciPy's generic
-        numerical Jacobian mis-scales such columns, so it is not used.
+        not feed back, so their columns are exactly zero.
         """
         n = self.n
-        f0 = self.rhs(t, y)
+        m = self.model
+        v0 = self.state(y).voltage_mV
+        f0 = self._rhs_at(y, v0)
+        dv = 1e-4
+        dfdv = (self._rhs_at(y, v0 + dv) - self._rhs_at(y, v0 - dv)) / (2 * dv)
+        dv_dq = _V_PER_CHARGE * FARADAY / (m.capacitance_uF_cm2 * m.area_um2)
         jac = np.zeros((y.size, y.size))
         cols = list(range(n))
-        if self.model.finite_bath:
+        if m.finite_bath:
             cols += list(range(n, 2 * n))
-        if self.model.water == "flux":
+        if m.water == "flux":
             cols.append(y.size - 1)
         for k in cols:
             h = 1e-7 * max(abs(y[k]), 1e-300)
             yp = y.copy()
             yp[k] += h
-            jac[:, k] = (self.rhs(t, yp) - f0) / h
+            jac[:, k] = (self._rhs_at(yp, v0) - f0) / h
+            if k < n:
+                jac[:, k] += dfdv * dv_dq * m.valence[m.species[k]]
         return jac
+
+    def _rhs_at(self, y, v):
+        """The right-hand side with the fluxes evaluated at voltage *v*."""
+        st = self.state(y)
+        m = self.model
+        ms = m.membrane_state(v, st.inside_mM, st.outside_mM)
+        j = {s: 0.0 for s in m.species}
+        for mech in m.mechanisms:
+            for s, val in mech.flux(ms).items():
+                j[s] = j[s] + val
+        rate = np.array([-j[s] for s in m.species]) * (_FLUX_TO_RATE * m.area_um2)
+        parts = [rate, -rate]
+        if m.water == "flux":
+            d_osm = st.inside_osmolarity - m.outside_osmolarity(st)
+            parts.append([m.water_permeability_cm_s * m.area_um2 * WATER_MOLAR_VOLUME_CM3_MOL * _WATER_FACTOR * d_osm])
+        return np.concatenate([np.asarray(p, dtype=float) for p in parts])
 
 
 # ----------------------------------------------------------------------------- simulate
@@ -203,7 +261,7 @@ class Trajectory:
 
 def simulate(model: CellModel, duration_s: float, initial: CellState | None = None, n_points: int = 400,
              protocol=None, rtol: float = 1e-8, atol_amol: float | None = None, method: str = "BDF",
-             progress=None, t_eval=None) -> Trajectory:
+             progress=None, t_eval=None, compiled: bool = True) -> Trajectory:
     """Integrate the pump-leak cell for *duration_s* seconds.
 
     Parameters
@@ -224,6 +282,9 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
         A stiff method of :func:`scipy.integrate.solve_ivp` ("BDF", "Radau", "LSODA").
     progress : callable, optional
         Called as progress(t_done_s, duration_s) as the run advances.
+    compiled : bool
+        Use the compiled right-hand side and Jacobian (:mod:`nernst.cellkernels`)
+        when Numba is available; False runs the Python reference.
     t_eval : array_like, optional
         Output times (s, increasing, within [0, duration_s]) instead of *n_points*
         evenly spaced ones, e.g. logarithmically spaced to see fast and slow phases.
@@ -262,7 +323,7 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
             applied.append((ev.time_s, ev.describe()))
         if t1 <= t0:
             continue
-        layout = _Layout(current_model, st, _throttled(progress, duration_s))
+        layout = _Layout(current_model, st, _throttled(progress, duration_s), compiled=compiled)
         y0 = pack(st, None if current_model.finite_bath else exchanged)
         n = len(current_model.species)
         base = atol_amol if atol_amol is not None else 1e-12 * float(np.min(st.n_in))
@@ -275,9 +336,16 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
         if current_model.water == "flux":
             atol[-1] = 1e-12 * st.volume_um3
         mask = (t_out >= t0) & (t_out <= t1)
-        extra = {"jac": layout.jac} if method in ("BDF", "Radau", "LSODA") else {}
-        sol = solve_ivp(layout.rhs, (t0, t1), y0, method=method, t_eval=t_out[mask], rtol=rtol, atol=atol,
-                        first_step=1e-6, **extra)
+        fast = layout.cc is not None
+        fun = layout.rhs_compiled if fast else layout.rhs
+        extra = {"jac": layout.jac_compiled if fast else layout.jac} if method in ("BDF", "Radau", "LSODA") else {}
+        try:
+            with np.errstate(all="ignore"):
+                sol = solve_ivp(fun, (t0, t1), y0, method=method, t_eval=t_out[mask], rtol=rtol, atol=atol,
+                                first_step=1e-6, **extra)
+        except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):
+            raise SolverError(f"the state became non-physical between {t0:g} and {t1:g} s (an amount fell to zero, "
+                              "e.g. a constant-rate pump exhausting the ion it pumps)") from None
         if not sol.success:
             raise SolverError(f"the stiff solver failed at t = {float(np.ravel(sol.t)[-1]) if np.size(sol.t) else t0:.4g} s: {sol.message}")
         for i, t in enumerate(sol.t):
@@ -415,7 +483,26 @@ def _newton(model, x0, st0, moved, tol=1e-11, max_iter=100):
     return None, max_iter
 
 
-def steady_state(model: CellModel, initial: CellState | None = None, fallback_s: float = 1e6) -> SteadyState:
+def _newton_compiled(model, x0, st0, moved):
+    """The compiled twin of :func:`_newton` (falls back to it for uncompilable mechanisms)."""
+    from .cellkernels import compile_model, steady_newton
+
+    cc = compile_model(model, st0)
+    if cc is None:
+        return _newton(model, x0, st0, moved)
+    moved_a = np.array([s in moved for s in model.species])
+    osm_o = float(np.sum(cc.co)) + cc.x_out_conc
+    try:
+        x, it = steady_newton(np.asarray(x0, dtype=float), moved_a, np.asarray(st0.n_in, dtype=float), cc.z, cc.co,
+                              cc.vt, cc.mtype, cc.mion, cc.mpar, cc.area, cc.cap, cc.water, cc.x_in_amount,
+                              cc.x_in_charge, osm_o, float(st0.volume_um3), 1e-11, 100)
+    except np.linalg.LinAlgError:  # a singular Jacobian: no isolated steady state from here
+        return None, 0
+    return (x, it) if it >= 0 else (None, 100)
+
+
+def steady_state(model: CellModel, initial: CellState | None = None, fallback_s: float = 1e6,
+                 compiled: bool = True) -> SteadyState:
     """Solve for the steady state of *model* (infinite bath).
 
     Newton's method on the flux balance of every transported ion, osmotic
@@ -423,6 +510,9 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
     between charge and V, and conservation of any ion no mechanism moves.  If
     Newton does not converge from the initial state, the cell is integrated for
     *fallback_s* seconds and Newton restarts from there.
+
+    With *compiled* (default) the Newton iteration runs in Numba (tests check it
+    against the Python version).
 
     Raises
     ------
@@ -438,7 +528,8 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
     n = len(model.species)
     x0 = np.concatenate([np.log([st0.inside_mM[s] for s in model.species]), [np.log(st0.volume_um3), st0.voltage_mV]])
     method = "newton"
-    x, iters = _newton(model, x0, st0, moved)
+    newton = _newton_compiled if (compiled and _compiled_ok()) else _newton
+    x, iters = newton(model, x0, st0, moved)
     if x is None:
         try:
             traj = simulate(model, fallback_s, initial=st0, n_points=3, rtol=1e-8)
@@ -450,7 +541,7 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
             raise SolverError("no steady state: the cell swells without bound (a Donnan cell needs a pump, "
                               "or water = 'rigid')")
         x1 = np.concatenate([np.log([end.inside_mM[s] for s in model.species]), [np.log(end.volume_um3), end.voltage_mV]])
-        x, iters = _newton(model, x1, st0, moved)
+        x, iters = newton(model, x1, st0, moved)
         method = "ode+newton"
         if x is None:
             raise SolverError("the steady-state solver did not converge (Newton and the long-time ODE limit)")
