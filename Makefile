@@ -30,6 +30,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/equilibrium.py
+	$(BIN)/python bench/dynamics.py
 
 docs-figures: $(STAMP)
 	$(BIN)/python docs/make_figures.py

@@ -218,3 +218,17 @@ def test_nkcc1_raises_chloride_above_the_passive_level():
 def test_steady_state_refuses_closed_system():
     with pytest.raises(InvalidParameter, match="infinite bath"):
         steady_state(kay_like(ratio=1.0))
+
+
+def test_batch_steady_states_equal_single_solves():
+    from nernst.dynamics import steady_states
+
+    models = [kay_like(ip=ip, gna=g) for ip in (0.3, 0.5, 0.8) for g in (0.005, 0.01, 0.02)]
+    batch = steady_states(models)
+    for m, b in zip(models, batch):
+        s = steady_state(m)
+        assert b.voltage_mV == pytest.approx(s.voltage_mV, abs=1e-9)
+        # and each against the analytic constant-pump solution (2e-3 mV, see above)
+        ip = m.mechanisms[3].current_uA_cm2
+        gna = m.mechanisms[0].conductance_mS_cm2
+        assert b.voltage_mV == pytest.approx(analytic_constant_pump(ip, gna, 0.3, 25.0)[0], abs=2e-3)
