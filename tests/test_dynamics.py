@@ -232,3 +232,20 @@ def test_batch_steady_states_equal_single_solves():
         ip = m.mechanisms[3].current_uA_cm2
         gna = m.mechanisms[0].conductance_mS_cm2
         assert b.voltage_mV == pytest.approx(analytic_constant_pump(ip, gna, 0.3, 25.0)[0], abs=2e-3)
+
+
+def test_voltage_clamp_holds_v_and_its_current_balances_the_membrane():
+    # Clamp at -40 mV: V stays within I_mem / g_clamp of the command (I_mem ~ 20 uA/cm^2 here,
+    # g_clamp 1000 mS/cm^2: 0.02 mV),
+    # and when released the cell returns to its rest (the amounts moved by the clamp are counted).
+    from nernst.protocols import Clamp
+
+    m = kay_like()
+    ss = steady_state(m)
+    prot = Protocol((Clamp(10.0, -40.0, "K"), Clamp(70.0, None, "K")))
+    tr = simulate(m, 3000.0, initial=ss.state, protocol=prot, n_points=301)
+    held = (tr.t_s > 11.0) & (tr.t_s < 69.0)
+    assert np.all(np.abs(tr.voltage_mV[held] + 40.0) < 0.05)
+    assert tr.voltage_mV[-1] == pytest.approx(ss.voltage_mV, abs=0.5)
+    c = tr.conservation()
+    assert c["charge_rel_error"] < 1e-9

@@ -30,13 +30,13 @@ The format (every key is checked; unknown keys are errors)::
     voltage_mV = -70                       # optional: start at this V (adjusts the impermeant by uM)
 
     [[mechanisms]]
-    kind = "leak"                          # leak, ghk_leak, nak_pump, kcc2, nkcc1, ncx, pmca, injection
+    kind = "leak"                          # leak, ghk_leak, nak_pump, kcc2, nkcc1, ncx, pmca, injection, clamp
     ion = "Na"
     conductance_mS_cm2 = 0.01
 
     [[protocol]]
     at_s = 600
-    action = "scale"                       # scale, remove, add, set_outside, add_inside, inject
+    action = "scale"                       # scale, remove, add, set_outside, add_inside, inject, clamp
     mechanism = "nak_pump"
     factor = 0
 
@@ -62,7 +62,7 @@ from .errors import InvalidParameter
 from .ions import resolve_valence
 from .membrane import cylinder, sphere
 from .mechanisms import REGISTRY
-from .protocols import Add, AddInside, Inject, Protocol, Remove, Scale, SetOutside
+from .protocols import Add, AddInside, Clamp, Inject, Protocol, Remove, Scale, SetOutside
 from .units import parse_quantity
 
 __all__ = ["CellConfig", "load_cell_config", "cell_from_dict", "mechanism_from_dict"]
@@ -157,9 +157,12 @@ def mechanism_from_dict(spec: dict, where: str, species) -> object:
         if name == "ion":
             if not isinstance(value, str) or value not in species:
                 raise InvalidParameter(field, value, f"must be one of the cell's ions ({', '.join(species)})")
+        elif name == "voltage_mV":
+            value = _number(value, "voltage", field, minimum=-1000.0, maximum=1000.0)
         elif name in _FIELD_KIND:
             kind_u, top = _FIELD_KIND[name]
-            value = _number(value, kind_u, field, minimum=0.0, maximum=top)
+            low = -top if (kind == "injection" and name == "current_uA_cm2") else 0.0  # an electrode may hyperpolarize
+            value = _number(value, kind_u, field, minimum=low, maximum=top)
         elif isinstance(f.default, bool):
             if not isinstance(value, bool):
                 raise InvalidParameter(field, value, "must be true or false")
@@ -258,8 +261,20 @@ def _event(spec: dict, where: str, species) -> object:
         _keys(spec, {"at_s", "action", "ion", "current_uA_cm2"}, where)
         i = _number(spec.get("current_uA_cm2", 0.0), "current", f"{where}.current_uA_cm2", -1e6, False, 1e6)
         return Inject(at, ion("ion"), i)
+    if action == "clamp":
+        _keys(spec, {"at_s", "action", "voltage_mV", "ion", "release"}, where)
+        release = spec.get("release", False)
+        if not isinstance(release, bool):
+            raise InvalidParameter(f"{where}.release", release, "must be true or false")
+        if release:
+            if "voltage_mV" in spec:
+                raise InvalidParameter(f"{where}.voltage_mV", spec["voltage_mV"], "give voltage_mV or release = true, not both")
+            return Clamp(at, None, ion("ion") if "ion" in spec else "K")
+        v = _number(spec.get("voltage_mV") if "voltage_mV" in spec else _missing(f"{where}.voltage_mV"), "voltage",
+                    f"{where}.voltage_mV", -1000.0, False, 1000.0)
+        return Clamp(at, v, ion("ion") if "ion" in spec else "K")
     raise InvalidParameter(f"{where}.action", action,
-                           "must be one of scale, remove, add, set_outside, add_inside, inject")
+                           "must be one of scale, remove, add, set_outside, add_inside, inject, clamp")
 
 
 def parse_seconds(value, field: str) -> float:

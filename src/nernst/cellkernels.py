@@ -26,7 +26,7 @@ __all__ = ["CompiledCell", "compile_model"]
 _UA = 1e6 / FARADAY  # 1 uA/cm^2 of a monovalent ion in pmol/(cm^2 s)
 
 # mechanism type codes
-LEAK, GHK, PUMP, KCC2, NKCC1, NCX, PMCA, INJECT = range(8)
+LEAK, GHK, PUMP, KCC2, NKCC1, NCX, PMCA, INJECT, CLAMP = range(9)
 _PUMP_FORMS = {"constant": 0, "cubic": 1, "saturating": 2}
 _WATER = {"flux": 0, "instant": 1, "rigid": 2}
 
@@ -83,6 +83,9 @@ def compile_model(model: CellModel, initial) -> CompiledCell | None:
             par[0], par[1] = m.current_uA_cm2, m.km_mM
         elif k == "injection":
             t, ions[0], par[0] = INJECT, idx[m.ion], m.current_uA_cm2
+        elif k == "clamp":
+            t, ions[0] = CLAMP, idx[m.ion]
+            par[0], par[1] = m.conductance_mS_cm2, m.voltage_mV
         else:
             return None
         rows_t.append(t)
@@ -187,6 +190,9 @@ def fluxes(v, ci, co, z, vt, mtype, mion, mpar, out):
         elif t == INJECT:
             i = mion[k, 0]
             out[i] += -mpar[k, 0] * _UA / z[i]
+        elif t == CLAMP:
+            i = mion[k, 0]
+            out[i] += mpar[k, 0] * (v - mpar[k, 1]) * _UA / z[i]
 
 
 @_njit(cache=True)

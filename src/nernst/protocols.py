@@ -14,6 +14,7 @@ Available events (``action`` in a config):
 * ``add_inside`` - add an amount of an impermeant species together with the
   counter-ions that balance its charge (a real cell never adds bare charge).
 * ``inject`` - a constant current carried by one ion (an electrode), or 0 to stop.
+* ``clamp`` - hold V at a command voltage (a voltage clamp), or release it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from .cell import CellModel, CellState, Impermeant
 from .errors import InvalidParameter
 from .mechanisms.base import Mechanism, MembraneState, current_to_flux, register
 
-__all__ = ["Event", "Protocol", "Scale", "Remove", "Add", "SetOutside", "AddInside", "Inject", "CurrentInjection"]
+__all__ = ["Event", "Protocol", "Scale", "Remove", "Add", "SetOutside", "AddInside", "Inject", "CurrentInjection",
+           "Clamp", "VoltageClamp"]
 
 
 def _matches(m: Mechanism, target: str) -> bool:
@@ -247,6 +249,73 @@ class Inject(Event):
 
     def describe(self):
         return f"inject {self.current_uA_cm2:g} uA/cm^2 ({self.ion})" if self.current_uA_cm2 else "injection off"
+
+
+@register
+@dataclass(frozen=True)
+class VoltageClamp(Mechanism):
+    """A voltage-clamp amplifier: a high-gain current source that holds V at *voltage_mV*.
+
+    Its current is I = g (V - V_command), carried by one ion (the pipette's main
+    cation, K+ by default).  With the default gain g = 1000 mS/cm^2 (a time
+    constant C_m/g of 1 us at 1 uF/cm^2) V stays within I_membrane/g of the
+    command (0.001 mV per uA/cm^2 of membrane current with the default gain);
+    the ions it injects are counted like any other.
+
+    Parameters
+    ----------
+    ion : str
+        Carrier of the clamp current.
+    voltage_mV : float
+        Command potential.
+    conductance_mS_cm2 : float
+        Clamp gain.
+    """
+
+    ion: str
+    voltage_mV: float
+    conductance_mS_cm2: float = 1000.0
+    kind = "clamp"
+    source = "a voltage-clamp amplifier (Cole 1949; Hodgkin, Huxley & Katz 1952)"
+
+    def __post_init__(self):
+        self._positive("conductance_mS_cm2", allow_zero=False)
+        if not (isinstance(self.voltage_mV, (int, float)) and np.isfinite(self.voltage_mV) and abs(self.voltage_mV) <= 1000):
+            raise InvalidParameter("clamp.voltage_mV", self.voltage_mV, "must be a voltage between -1000 and 1000 mV")
+
+    @property
+    def species(self):
+        return (self.ion,)
+
+    @property
+    def label(self):
+        return f"clamp ({self.ion})"
+
+    def flux(self, st: MembraneState) -> dict:
+        return {self.ion: current_to_flux(self.conductance_mS_cm2 * (st.v - self.voltage_mV), st.valence[self.ion])}
+
+    def scaled(self, factor):
+        return replace(self, conductance_mS_cm2=self.conductance_mS_cm2 * factor)
+
+
+@dataclass(frozen=True)
+class Clamp(Event):
+    """Clamp V at *voltage_mV* (current carried by *ion*), or with None release the clamp."""
+
+    voltage_mV: float | None = None
+    ion: str = "K"
+
+    def apply(self, model, state, original=None):
+        if self.ion not in model.species:
+            raise InvalidParameter("ion", self.ion, "is not an ion of this cell")
+        mechs = [m for m in model.mechanisms if m.kind != "clamp"]
+        if self.voltage_mV is not None:
+            mechs.append(VoltageClamp(self.ion, float(self.voltage_mV)))
+        new = model.with_mechanisms(mechs)
+        return new, replace(state, model=new)
+
+    def describe(self):
+        return f"clamp at {self.voltage_mV:g} mV" if self.voltage_mV is not None else "clamp released"
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,8 @@ class NaKPump(Mechanism):
         if self.voltage_dependent:
             u = st.v / st.vt
             sigma = (np.exp(st.outside["Na"] / 67.3) - 1.0) / 7.0
-            i = i / (1.0 + 0.1245 * np.exp(-0.1 * u) + 0.0365 * sigma * np.exp(-u))
+            with np.errstate(over="ignore"):  # far below rest the factor tends to 0, correctly
+                i = i / (1.0 + 0.1245 * np.exp(-0.1 * u) + 0.0365 * sigma * np.exp(-u))
         return i
 
     def flux(self, st: MembraneState) -> dict:
