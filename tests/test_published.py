@@ -76,3 +76,18 @@ def test_duesterwald2018_pump_sweep_fig1d(pf_a_dm2, v_ref):
     mechs = [NaKPump(pf_a_dm2 * 1e4, form="cubic") if m.kind == "nak_pump" else m for m in c.model.mechanisms]
     ss = steady_state(c.model.with_mechanisms(mechs), initial=c.initial_state())
     assert ss.voltage_mV == pytest.approx(v_ref, abs=0.05)
+
+
+def test_mullins_noda_example_cell():
+    # The shipped mullins_noda cell: its steady V equals the Mullins & Noda (1963) equation
+    # evaluated at its own steady concentrations (r = 1.5), to 1e-6 mV.
+    from nernst.equilibrium import mullins_noda_potential
+
+    c = cfg("mullins_noda")
+    ss = steady_state(c.model, initial=c.initial_state())
+    ci = ss.inside_mM
+    v_mn = mullins_noda_potential(ci["Na"], 145.0, ci["K"], 5.0, 5e-8, 1e-6, 1.5, 37.0)
+    assert ss.voltage_mV == pytest.approx(v_mn, abs=1e-6)
+    # the pump's direct share (r = 1.5 vs r = 1) is a few mV, hyperpolarizing
+    v_r1 = mullins_noda_potential(ci["Na"], 145.0, ci["K"], 5.0, 5e-8, 1e-6, 1.0, 37.0)
+    assert -10.0 < v_mn - v_r1 < 0.0
