@@ -227,9 +227,13 @@ class CellModel:
     def membrane_state(self, v, c_in: dict, c_out: dict) -> MembraneState:
         return MembraneState(v=v, inside=c_in, outside=c_out, vt=self.vt, valence=self.valence)
 
-    def fluxes(self, st: "CellState", mechanisms=None) -> dict:
-        """Outward flux density of every species, summed over mechanisms, pmol/(cm^2 s)."""
-        ms = self.membrane_state(st.voltage_mV, st.inside_mM, st.outside_mM)
+    def fluxes(self, st: "CellState", mechanisms=None, voltage_mV=None) -> dict:
+        """Outward flux density of every species, summed over mechanisms, pmol/(cm^2 s).
+
+        *voltage_mV* overrides the voltage of the state's charge (for Jacobians).
+        """
+        v = st.voltage_mV if voltage_mV is None else voltage_mV
+        ms = self.membrane_state(v, st.inside_mM, st.outside_mM)
         total = {s: 0.0 for s in self.species}
         for m in self.mechanisms if mechanisms is None else mechanisms:
             for s, j in m.flux(ms).items():

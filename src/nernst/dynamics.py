@@ -150,16 +150,7 @@ class _Layout:
     def rhs(self, t, y):
         if self.on_time is not None:
             self.on_time(t)
-        st = self.state(y)
-        m = self.model
-        j = m.fluxes(st)
-        rate = np.array([-j[s] for s in m.species]) * (_FLUX_TO_RATE * m.area_um2)
-        parts = [rate, -rate]
-        if m.water == "flux":
-            d_osm = st.inside_osmolarity - m.outside_osmolarity(st)
-            parts.append([m.water_permeability_cm_s * m.area_um2 * WATER_MOLAR_VOLUME_CM3_MOL * _WATER_FACTOR * d_osm])
-        return np.concatenate([np.asarray(p, dtype=float) for p in parts])
-
+        return self._rhs_at(y)
 
     def jac(self, t, y):
         """Jacobian split as df/dy|_V + df/dV dV/dy (see cellkernels.jacobian for why).
@@ -189,15 +180,11 @@ class _Layout:
                 jac[:, k] += dfdv * dv_dq * m.valence[m.species[k]]
         return jac
 
-    def _rhs_at(self, y, v):
-        """The right-hand side with the fluxes evaluated at voltage *v*."""
+    def _rhs_at(self, y, v=None):
+        """The right-hand side; with *v* the fluxes use that voltage instead of the charge's."""
         st = self.state(y)
         m = self.model
-        ms = m.membrane_state(v, st.inside_mM, st.outside_mM)
-        j = {s: 0.0 for s in m.species}
-        for mech in m.mechanisms:
-            for s, val in mech.flux(ms).items():
-                j[s] = j[s] + val
+        j = m.fluxes(st, voltage_mV=v)
         rate = np.array([-j[s] for s in m.species]) * (_FLUX_TO_RATE * m.area_um2)
         parts = [rate, -rate]
         if m.water == "flux":
