@@ -23,6 +23,7 @@ the test XPASSes, which fails the run: then drop the marker.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import os
@@ -94,7 +95,8 @@ def write(tmp_path: Path, text: str, name: str = "cell.toml") -> Path:
 
 def run_exe(*args, timeout=120):
     env = {k: v for k, v in os.environ.items() if k not in ("NERNST_DEBUG", "PYTHONWARNINGS")}
-    return subprocess.run([str(NERNST_EXE), *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run([str(NERNST_EXE), *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env,
+                          check=False)
 
 
 def vt_mV(t_c: float) -> float:
@@ -195,9 +197,9 @@ def test_steady_is_the_long_time_limit_of_simulate(capsys, tmp_path):
 # =============================================================================
 # steady: an independent analytic check
 # =============================================================================
-@pytest.mark.parametrize("radius, water", [(5, "instant"), (5, "flux"), (50, "instant")])
-def test_steady_matches_analytic_pump_leak(capsys, tmp_path, radius, water):
-    """Ohmic Na/K/Cl leaks, a constant 3Na/2K pump, z_X = -1, 25 degC (Keener & Sneyd ch. 2; Kay 2017).
+def analytic_pump_leak(g_na, g_k, ip, t_c=25.0, na_o=147.0, k_o=3.0, cl_o=150.0):
+    """Steady state of a cell with ohmic Na/K/Cl leaks, a constant 3Na/2K pump and z_X = -1
+    (Keener & Sneyd, Mathematical Physiology, ch. 2; Kay 2017).  Returns (V, Na_i, K_i, Cl_i).
 
     At steady state (net flux of every ion zero):
       Na:  g_Na (V - E_Na) = -3 I_p     K:  g_K (V - E_K) = 2 I_p     Cl:  E_Cl = V
@@ -205,30 +207,79 @@ def test_steady_matches_analytic_pump_leak(capsys, tmp_path, radius, water):
     Cl_i = Cl_o exp(V/VT).  Electroneutrality (Na + K = Cl + X) and osmotic
     balance (Na + K + Cl + X = Osm_o) give Na + K = Osm_o/2, hence
       V = -VT ln u,  u = (Osm_o/2) / (Na_o exp(-3 I_p/(g_Na VT)) + K_o exp(2 I_p/(g_K VT))).
-    The model keeps the tiny charge the membrane capacitor holds (C V A / F, about
-    0.02 mM at r = 5 um, 1e-4 of the ions), which moves V by about 0.0015 mV; 0.005 mV covers it.
     """
-    g_na, g_k, g_cl, ip = 0.01, 0.3, 0.2, 0.5
-    p = write(tmp_path, kay_like(radius=radius, water=water, g_na=g_na, g_k=g_k, g_cl=g_cl, ip=ip))
-    d = cli_json(capsys, "steady", p)
-
-    vt = vt_mV(25.0)  # T = 298.15 K
-    na_o, k_o, cl_o = 147.0, 3.0, 150.0
+    vt = vt_mV(t_c)
     osm_o = na_o + k_o + cl_o
     u = (osm_o / 2) / (na_o * math.exp(-3 * ip / (g_na * vt)) + k_o * math.exp(2 * ip / (g_k * vt)))
     v = -vt * math.log(u)
-    assert v == pytest.approx(-94.141, abs=0.001)  # the number itself, for the reader
-    assert d["vm_mV"] == pytest.approx(v, abs=0.005)
-
     na_i = na_o * math.exp(-(v + 3 * ip / g_na) / vt)
     k_i = k_o * math.exp(-(v - 2 * ip / g_k) / vt)
     cl_i = cl_o * math.exp(v / vt)
     assert na_i + k_i == pytest.approx(osm_o / 2, rel=1e-12)
+    return v, na_i, k_i, cl_i
+
+
+# The model keeps the tiny net charge the membrane capacitor holds (C V A / F, about 0.02 mM at
+# r = 5 um, 1e-4 of the ions), which moves V by up to about 0.0016 mV: 0.005 mV covers it.
+ANALYTIC_TOL_MV = 0.005
+
+
+@pytest.mark.parametrize("radius, water", [(5, "instant"), (5, "flux"), (50, "instant"), (50, "flux")])
+def test_steady_matches_analytic_pump_leak(capsys, tmp_path, radius, water):
+    """The Kay 2017 parameters (0.01/0.3/0.2 mS/cm^2, 0.5 uA/cm^2, bath Na 147 K 3 Cl 150, 25 degC)."""
+    g_na, g_k, g_cl, ip = 0.01, 0.3, 0.2, 0.5
+    p = write(tmp_path, kay_like(radius=radius, water=water, g_na=g_na, g_k=g_k, g_cl=g_cl, ip=ip))
+    d = cli_json(capsys, "steady", p)
+    v, na_i, k_i, cl_i = analytic_pump_leak(g_na, g_k, ip)  # T = 298.15 K
+    assert v == pytest.approx(-94.141, abs=0.001)  # the number itself, for the reader
+    assert d["vm_mV"] == pytest.approx(v, abs=ANALYTIC_TOL_MV)
     for s, c in (("Na", na_i), ("K", k_i), ("Cl", cl_i)):
         assert d["inside_mM"][s] == pytest.approx(c, rel=1e-3), s
     # X is impermeant: its amount (50 mM x initial volume) is fixed, so volume_rel = 50 / X_ss,
     # with X_ss = Na + K - Cl from electroneutrality.
     assert d["volume_rel"] == pytest.approx(50.0 / (na_i + k_i - cl_i), rel=1e-3)
+
+
+@pytest.mark.parametrize("g_na, g_k, g_cl, ip", [
+    (0.02, 0.3, 0.2, 0.5),    # leakier to Na: -66.3 mV
+    (0.001, 0.3, 0.2, 0.5),   # tighter: -97.2 mV
+    (0.01, 1.0, 0.02, 0.5),   # K-dominated, slow Cl
+    (0.01, 0.3, 0.2, 0.2),    # a weaker pump: -55.4 mV
+    (0.01, 0.3, 0.2, 1.0),
+    (0.01, 0.01, 0.2, 0.5),   # a weak K leak: V near 0 and the cell swells 20-fold, still a steady state
+])
+def test_steady_matches_analytic_other_parameters(capsys, tmp_path, g_na, g_k, g_cl, ip):
+    p = write(tmp_path, kay_like(g_na=g_na, g_k=g_k, g_cl=g_cl, ip=ip))
+    d = cli_json(capsys, "steady", p)
+    v, na_i, k_i, cl_i = analytic_pump_leak(g_na, g_k, ip)
+    assert d["vm_mV"] == pytest.approx(v, abs=ANALYTIC_TOL_MV)
+    assert d["inside_mM"]["Na"] == pytest.approx(na_i, rel=1e-3)
+    assert d["inside_mM"]["K"] == pytest.approx(k_i, rel=1e-3)
+    assert d["volume_rel"] == pytest.approx(50.0 / (na_i + k_i - cl_i), rel=1e-3)
+
+
+NO_CL_LEAK = '[[mechanisms]]\nkind = "leak"\nion = "Cl"\nconductance_mS_cm2 = 0.2\n'
+
+
+def test_steady_with_impermeant_chloride(capsys, tmp_path):
+    """No Cl leak: Cl- keeps its amount (100 mM x W0).  Na + K = Osm_o/2 still holds, so V is the
+    same as above, and Cl + X = 150 mM fixes the volume at its initial value."""
+    text = kay_like()
+    assert NO_CL_LEAK in text
+    d = cli_json(capsys, "steady", write(tmp_path, text.replace(NO_CL_LEAK, "")))
+    v, *_ = analytic_pump_leak(0.01, 0.3, 0.5)
+    assert d["vm_mV"] == pytest.approx(v, abs=ANALYTIC_TOL_MV)
+    assert d["volume_rel"] == pytest.approx(1.0, abs=1e-4)
+    assert d["inside_mM"]["Cl"] == pytest.approx(100.0, rel=1e-4)
+
+
+# fixed; was: "BUG: a leak with conductance_mS_cm2 = 0 (allowed by the validator) makes steady fail " "with exit 2 'the steady-state solver did not converge', although the cell is the same " "as one without that leak (test_steady_with_impermeant_chloride) and has a steady " "state; g_Cl = 1e-30 converges"
+def test_bug_zero_conductance_leak_steady(capsys, tmp_path):
+    d = cli_json(capsys, "steady", write(tmp_path, kay_like(g_cl=0)))
+    v, *_ = analytic_pump_leak(0.01, 0.3, 0.5)
+    assert d["vm_mV"] == pytest.approx(v, abs=ANALYTIC_TOL_MV)
+    assert d["volume_rel"] == pytest.approx(1.0, abs=1e-4)
+    assert d["inside_mM"]["Cl"] == pytest.approx(100.0, rel=1e-4)
 
 
 # =============================================================================
@@ -285,7 +336,7 @@ def test_simulate_out_csv(capsys, tmp_path):
     t = [float(r[header.index("time_s")]) for r in body]
     v = [float(r[header.index("voltage_mV")]) for r in body]
     assert t[0] == 0.0 and t[-1] == pytest.approx(600.0)
-    assert all(b > a for a, b in zip(t, t[1:]))
+    assert all(b > a for a, b in itertools.pairwise(t))
     assert all(math.isfinite(x) for x in v)
     assert v[-1] == pytest.approx(d["final"]["vm_mV"], rel=1e-8)  # CSV keeps 10 significant digits
 
@@ -367,7 +418,7 @@ def test_bug_config_duration_text_without_unit(capsys, tmp_path):
 # fixed; was: 'BUG: [run] duration_s = "2e6 s" is refused as "must be <= 1e+09": the upper ' "bound (1e9 s) is compared with the value in ms"
 def test_bug_config_duration_bound_in_ms(capsys, tmp_path):
     p = write(tmp_path, kay_like(extra='[run]\nduration_s = "2e6 s"\npoints = 5\n'))
-    rc, out, err = cli(capsys, "steady", p, "--json")  # steady reads the whole config too
+    rc, _out, err = cli(capsys, "steady", p, "--json")  # steady reads the whole config too
     assert rc == 0, err
 
 
@@ -419,6 +470,19 @@ def test_bug_protocol_unknown_target_accepted_at_load(capsys, tmp_path):
     p = write(tmp_path, kay_like(extra='[[protocol]]\nat_s = 60\naction = "remove"\nmechanism = "leak:Ca"\n'))
     rc, out, err = cli(capsys, "simulate", p, "--duration", "10", "--json")
     assert_usage_error(rc, out, err, "protocol[0].mechanism")
+
+
+# fixed; was: "BUG: errors raised when a set_outside/add_inside event is applied name a bare key " "('substitute: must have the valence of K') and not the event ('protocol[0].substitute'); " "with several events the user cannot tell which one, and the static ones (valences, " "signs) could be refused when the config is read, as protocol targets now are"
+@pytest.mark.parametrize("event, key", [
+    ('action = "set_outside"\nion = "K"\nmM = 10\nsubstitute = "Cl"', "substitute"),   # valence differs
+    ('action = "set_outside"\nion = "K"\nmM = 200\nsubstitute = "Na"', "substitute"),  # Na_o would go below 0
+    ('action = "add_inside"\nmM = 5\ncounter_ion = "Cl"', "counter_ion"),              # X- balanced by Cl-?
+    ('action = "add_inside"\nmM = 5\nvalence = -2', "valence"),                        # X exists with z = -1
+], ids=["substitute-valence", "substitute-below-zero", "counter-ion-sign", "valence-differs"])
+def test_bug_protocol_event_errors_name_the_event(capsys, tmp_path, event, key):
+    p = write(tmp_path, kay_like(extra=f"[[protocol]]\nat_s = 2\n{event}\n"))
+    rc, out, err = cli(capsys, "simulate", p, "--duration", "10", "--json")
+    assert_usage_error(rc, out, err, f"protocol[0].{key}")
 
 
 def test_unbalanced_initial_charge_shows_the_voltage(capsys, tmp_path):

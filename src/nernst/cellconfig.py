@@ -193,10 +193,20 @@ def _check_targets(events, mechs):
     """Every scale/remove event must name a mechanism the cell has by then (typos fail at load)."""
     from .protocols import _matches
 
+    from .protocols import CurrentInjection, VoltageClamp
+
     present = list(mechs)
     for i, ev in sorted(enumerate(events), key=lambda p: p[1].time_s):
         if isinstance(ev, Add):
             present.append(ev.mechanism)
+        elif isinstance(ev, Inject):
+            present = [m for m in present if m.kind != "injection"]
+            if ev.current_uA_cm2 != 0:
+                present.append(CurrentInjection(ev.ion, ev.current_uA_cm2))
+        elif isinstance(ev, Clamp):
+            present = [m for m in present if m.kind != "clamp"]
+            if ev.voltage_mV is not None:
+                present.append(VoltageClamp(ev.ion, ev.voltage_mV))
         elif isinstance(ev, (Scale, Remove)):
             if not any(_matches(m, ev.target) for m in present):
                 have = ", ".join(sorted({m.kind + (f":{m.ion}" if hasattr(m, "ion") else "") for m in present}))
@@ -453,6 +463,12 @@ def cell_from_dict(data: dict, name: str | None = None) -> CellConfig:
         raise InvalidParameter("protocol", len(prot), "at most 1000 events")
     events = tuple(_event(e, f"protocol[{i}]", species) for i, e in enumerate(prot))
     _check_targets(events, mechs)
+    for i, ev in enumerate(events):
+        if isinstance(ev, SetOutside) and ev.substitute is not None and valence[ev.substitute] != valence[ev.ion]:
+            raise InvalidParameter(f"protocol[{i}].substitute", ev.substitute, f"must have the valence of {ev.ion}")
+        if isinstance(ev, AddInside) and (valence[ev.counter_ion] > 0) == (ev.valence > 0):
+            raise InvalidParameter(f"protocol[{i}].counter_ion", ev.counter_ion,
+                                   "must have the opposite charge of the added species")
 
     run = _table(data, "run")
     _keys(run, {"duration_s", "points"}, "run")

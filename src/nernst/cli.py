@@ -552,7 +552,8 @@ def steady(
 
     cfg = _load_cell(config)
     t0 = time.perf_counter()
-    ss = steady_state(cfg.model, initial=cfg.initial_state())
+    ss = _renamed(lambda: steady_state(cfg.model, initial=cfg.initial_state()),
+                  {"extracellular_volume_ratio": "bath.volume_ratio"})
     wall = time.perf_counter() - t0
     result = {
         "title": cfg.model.title or cfg.model.name,

@@ -205,8 +205,11 @@ def _integrate(layout, y0, t0, t1, ts, rtol, atol, method):
 
     fast = layout.cc is not None
     times = np.unique(np.concatenate([[t0], ts, [t1]])) if method == "auto" and fast else ts
+    import warnings
+
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # LSODA's own warnings: failures are reported below as one error
             if method == "auto" and fast:
                 ys, info = odeint(lambda y, t: layout.rhs_compiled(t, y), y0, times,
                                   Dfun=lambda y, t: layout.jac_compiled(t, y), rtol=rtol, atol=atol,
@@ -368,7 +371,10 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
         t0, t1 = cuts[k], cuts[k + 1]
         if k > 0:
             ev = events[k - 1]
-            current_model, st = ev.apply(current_model, st, original=model)
+            try:
+                current_model, st = ev.apply(current_model, st, original=model)
+            except InvalidParameter as exc:  # name the event as the config does: protocol[i].key
+                raise exc.renamed(f"protocol[{protocol.events.index(ev)}].{exc.field}") from None
             applied.append((ev.time_s, ev.describe()))
         if t1 <= t0:
             continue
@@ -447,7 +453,9 @@ class SteadyState:
 
 
 def _moved_species(model: CellModel) -> set:
-    return {s for m in model.mechanisms for s in m.species}
+    """Ions some mechanism can move; a mechanism whose rate is zero (it equals itself
+    scaled by 0) moves nothing, so its ions keep their amounts."""
+    return {s for m in model.mechanisms if m.scaled(0.0) != m for s in m.species}
 
 
 def _steady_residual(model: CellModel, x, st0: CellState, moved):

@@ -101,8 +101,8 @@ class NaKPump(Mechanism):
             i = i * na / (na + self.k_na_mM ** self.hill_na) * ko / (ko + self.k_k_mM ** self.hill_k)
         if self.voltage_dependent:
             u = st.v / st.vt
-            sigma = (np.exp(st.outside["Na"] / 67.3) - 1.0) / 7.0
-            with np.errstate(over="ignore"):  # far below rest the factor tends to 0, correctly
+            with np.errstate(over="ignore"):  # extreme V or [Na]o: the factor tends to 0, correctly
+                sigma = (np.exp(st.outside["Na"] / 67.3) - 1.0) / 7.0
                 i = i / (1.0 + 0.1245 * np.exp(-0.1 * u) + 0.0365 * sigma * np.exp(-u))
         return i
 
