@@ -25,18 +25,14 @@ import argparse
 import dataclasses
 import json
 import math
-import os
-import platform
 import statistics
 import time
 
 import numpy as np
-import scipy
 from scipy import constants as sc
 from scipy.integrate import solve_ivp
 from scipy.optimize import root
 
-import nernst
 from nernst import dynamics
 from nernst.cellconfig import load_cell_config
 from nernst.errors import NernstError
@@ -55,28 +51,7 @@ def timeit(fn, repeat):
     return min(times), statistics.median(times), out
 
 
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    import numba  # nernst's compiled kernels
-
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "numba": numba.__version__,
-        "nernst": nernst.__version__,
-        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
-    }
+from common import machine  # noqa: E402  (bench/common.py, beside this script)
 
 
 # ----------------------------------------------------------------------------- the plain model
