@@ -6,26 +6,50 @@ The public API is function-first: equilibrium physics in
 report in :mod:`nernst.rest`.
 """
 
-from .constants import thermal_voltage_mV
-from .equilibrium import (
-    DonnanState,
-    chord_potential,
-    current_share,
-    donnan_equilibrium,
-    driving_force,
-    ghk_conductance_at_reversal,
-    ghk_current,
-    ghk_current_slope,
-    ghk_flux,
-    ghk_voltage,
-    mullins_noda_potential,
-    nernst,
-    permeability_from_conductance,
-    pump_contribution,
-    weighted_average_potential,
-    zero_current_potential,
-)
 from .errors import InvalidParameter, NernstError, SolverError
+
+# The physics is imported on first use (PEP 562), so that `import nernst` and
+# short commands such as `nernst spike` do not pay for SciPy's constants.
+_LAZY = {
+    "thermal_voltage_mV": "constants",
+    "DonnanState": "equilibrium",
+    "chord_potential": "equilibrium",
+    "current_share": "equilibrium",
+    "donnan_equilibrium": "equilibrium",
+    "driving_force": "equilibrium",
+    "ghk_conductance_at_reversal": "equilibrium",
+    "ghk_current": "equilibrium",
+    "ghk_current_slope": "equilibrium",
+    "ghk_flux": "equilibrium",
+    "ghk_voltage": "equilibrium",
+    "mullins_noda_potential": "equilibrium",
+    "nernst": "equilibrium",
+    "permeability_from_conductance": "equilibrium",
+    "pump_contribution": "equilibrium",
+    "weighted_average_potential": "equilibrium",
+    "zero_current_potential": "equilibrium",
+    "simulate_hh": "excitability",
+    "simulate_cable": "excitability",
+    "voltage_clamp": "excitability",
+    "iv_curve": "excitability",
+    "spike_features": "excitability",
+    "HHParameters": "mechanisms.hh",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'nernst' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
+
 
 __version__ = "0.1.0"
 
@@ -51,4 +75,10 @@ __all__ = [
     "NernstError",
     "InvalidParameter",
     "SolverError",
+    "simulate_hh",
+    "simulate_cable",
+    "voltage_clamp",
+    "iv_curve",
+    "spike_features",
+    "HHParameters",
 ]

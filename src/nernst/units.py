@@ -29,6 +29,8 @@ UNIT_KINDS: dict[str, tuple[str, str]] = {
     "length": ("um", "a length"),
     "time": ("ms", "a time"),
     "current": ("uA/cm^2", "a current density"),
+    "injected": ("nA", "a current"),
+    "resistivity": ("ohm*cm", "a resistivity"),
 }
 
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")

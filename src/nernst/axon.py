@@ -1,0 +1,168 @@
+"""The axon experiment behind ``nernst cable``: stimulate one end, watch what arrives.
+
+Active (HH membrane): a brief strong current at x = 0 starts an action
+potential; its conduction velocity is measured between the points at 1/4 and
+3/4 of the length (first upward crossing of 0 mV at each).  On an axon shorter
+than a few length constants the velocity depends on the stimulus; measure far
+from the ends.
+
+Passive (leak only): a sustained current at x = 0 spreads and fades; the
+steady profile follows the sealed-cable solution, and the point where V
+reaches half its final value travels at about 2 lambda/tau
+(:mod:`nernst.cable`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from .cable import (half_amplitude_velocity_m_s, input_resistance_Mohm, length_constant_um,
+                    steady_state_sealed, time_constant_ms)
+from .errors import InvalidParameter
+from .excitability import CableResult, Injection, simulate_cable
+from .mechanisms.hh import HHParameters, resting_potential, steady_state
+from .morphology import Section, d_lambda_compartments
+from .stimulus import Step
+
+__all__ = ["AxonRun", "run_axon", "default_stimulus_nA"]
+
+#: Recorded values kept for a figure or export (time x compartments).
+_MAX_KEPT = 20_000_000
+
+
+def default_stimulus_nA(diameter_um: float, passive: bool = False) -> float:
+    """The default stimulus: 2.5 d^1.5 nA for 0.1 ms (about 3x threshold on HH
+    axons of any diameter, since threshold scales with the input conductance,
+    proportional to d^1.5), or d^1.5 / 100 nA sustained on a passive cable."""
+    return diameter_um ** 1.5 / 100.0 if passive else 2.5 * diameter_um ** 1.5
+
+
+def resting_conductance(params: HHParameters) -> float:
+    """Total membrane conductance at rest, mS/cm^2 (chord conductances of Na, K, leak)."""
+    v = resting_potential(params)
+    m, h, n = steady_state(v)
+    return float(params.g_na * m**3 * h + params.g_k * n**4 + params.g_l)
+
+
+@dataclass
+class AxonRun:
+    result: CableResult
+    passive: bool
+    diameter_um: float
+    length_mm: float
+    stim_amp_nA: float
+    stim_dur_ms: float
+    r_axial: float
+    lambda_um: float
+    tau_ms: float
+    i_quarter: int
+    i_three_quarter: int
+
+    @property
+    def velocity_m_s(self) -> Optional[float]:
+        r = self.result
+        if not self.passive:
+            return r.velocity(r.tree.x_um[self.i_quarter], r.tree.x_um[self.i_three_quarter])
+        t1, t2 = self.half_times()
+        if t1 is None or t2 is None or t2 <= t1:
+            return None
+        dx = r.tree.x_um[self.i_three_quarter] - r.tree.x_um[self.i_quarter]
+        return float(dx / (t2 - t1) * 1e-3)
+
+    def half_times(self):
+        """Times (ms) at which V at 1/4 and 3/4 reaches half of its final depolarization."""
+        r = self.result
+        out = []
+        for i in (self.i_quarter, self.i_three_quarter):
+            v = r.v_mV[:, int(np.nonzero(r.recorded == i)[0][0])] - r.rest_mV
+            half = 0.5 * v[-1]
+            k = np.nonzero((v[:-1] < half) & (v[1:] >= half))[0]
+            if half <= 0 or k.size == 0:
+                out.append(None)
+                continue
+            k = int(k[0])
+            out.append(float(r.t_ms[k] + (half - v[k]) / (v[k + 1] - v[k]) * (r.t_ms[k + 1] - r.t_ms[k])))
+        return out
+
+    def summary(self) -> dict:
+        r = self.result
+        p = r.params
+        xq = [float(r.tree.x_um[self.i_quarter]), float(r.tree.x_um[self.i_three_quarter])]
+        cols = [int(np.nonzero(r.recorded == i)[0][0]) for i in (self.i_quarter, self.i_three_quarter)]
+        out = {
+            "model": "passive cable (leak only)" if self.passive else "Hodgkin-Huxley 1952 axon",
+            "velocity_m_s": self.velocity_m_s,
+            "length_constant_um": self.lambda_um,
+            "time_constant_ms": self.tau_ms,
+            "input_resistance_Mohm": input_resistance_Mohm(self.diameter_um, 1e3 / self._g_rest(), self.r_axial,
+                                                           self.length_mm * 1e3),
+            "diameter_um": self.diameter_um, "length_mm": self.length_mm,
+            "compartments": int(r.tree.n), "dt_ms": r.dt_ms, "duration_ms": r.duration_ms,
+            "temperature_C": p.temperature_c, "r_axial_ohm_cm": self.r_axial,
+            "g_leak_mS_cm2": p.g_l, "rest_mV": r.rest_mV, "backend": r.backend,
+            "stimulus": {"amplitude_nA": self.stim_amp_nA, "duration_ms": self.stim_dur_ms, "at": "x = 0 end"},
+            "measured_at_um": xq,
+        }
+        if self.passive:
+            t1, t2 = self.half_times()
+            out["velocity_kind"] = "half-amplitude point of the step response"
+            out["half_amplitude_times_ms"] = [t1, t2]
+            out["half_amplitude_velocity_theory_m_s"] = half_amplitude_velocity_m_s(
+                self.diameter_um, 1e3 / p.g_l, self.r_axial, p.c_m)
+            out["steady_mV_at_quarters"] = [float(r.v_mV[-1, c] - r.rest_mV) for c in cols]
+            out["steady_mV_theory_sealed"] = [float(v) for v in steady_state_sealed(
+                np.array(xq), self.length_mm * 1e3, self.stim_amp_nA, self.diameter_um, 1e3 / p.g_l, self.r_axial)]
+        else:
+            fs = r.first_spike_ms
+            out["velocity_kind"] = "first 0 mV crossing"
+            out["spike_times_at_quarters_ms"] = [None if not np.isfinite(fs[i]) else float(fs[i])
+                                                 for i in (self.i_quarter, self.i_three_quarter)]
+            out["peak_mV_at_quarters"] = [float(r.v_mV[:, c].max()) for c in cols]
+        return out
+
+    def _g_rest(self) -> float:
+        return self.result.params.g_l if self.passive else resting_conductance(self.result.params)
+
+
+def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: Optional[int] = None,
+             params: Optional[HHParameters] = None, dt: float = 0.01, duration: Optional[float] = None,
+             r_axial: float = 35.4, passive: bool = False, stim_amp: Optional[float] = None,
+             stim_dur: Optional[float] = None, backend: str = "auto") -> AxonRun:
+    """Stimulate the x = 0 end of an unbranched axon and measure what travels."""
+    params = HHParameters() if params is None else params
+    length_um = float(length_mm) * 1e3
+    sec_check = Section("axon", length_um, diameter_um, 1, r_axial_ohm_cm=r_axial)  # validates the numbers
+    d = sec_check.diameter_um
+    if compartments is None:
+        compartments = max(d_lambda_compartments(length_um, d, r_axial, params.c_m, d_lambda=0.02), 21)
+    if isinstance(compartments, bool) or not isinstance(compartments, int) or not 3 <= compartments <= 200_000:
+        raise InvalidParameter("compartments", compartments, "must be a whole number from 3 to 200000")
+    g_rest = params.g_l if passive else resting_conductance(params)
+    lam = length_constant_um(d, 1e3 / g_rest, r_axial)
+    tau = time_constant_ms(1e3 / g_rest, params.c_m)
+    if stim_amp is None:
+        stim_amp = default_stimulus_nA(d, passive)
+    if duration is None:
+        if passive:
+            duration = 15.0 * tau
+        else:
+            # a generous guess of the travel time: HH scaling, v ~ sqrt(d) and ~ sqrt(rate factor)
+            v_guess = 18.8 * math.sqrt(d / 476.0) * math.sqrt(params.phi / 3.0 ** 1.22)
+            duration = 3.0 + 2.0 * length_mm / max(v_guess, 1e-3)
+    if stim_dur is None:
+        stim_dur = duration if passive else 0.1
+    nsteps = max(int(round(duration / dt)), 1)
+    every = max(1, int(math.ceil(nsteps * compartments / _MAX_KEPT)))
+    sections = [Section("axon", length_um, d, compartments, "passive" if passive else "hh", r_axial_ohm_cm=r_axial)]
+    inj = [Injection(Step(stim_amp, 0.0, stim_dur), "axon", 0.0)]
+    res = simulate_cable(sections, duration, dt, params, injections=inj, record="all", record_every=every,
+                         backend=backend)
+    x = res.tree.x_um
+    iq = int(np.argmin(np.abs(x - 0.25 * length_um)))
+    i3 = int(np.argmin(np.abs(x - 0.75 * length_um)))
+    return AxonRun(res, passive, d, float(length_mm), float(stim_amp), float(stim_dur), float(r_axial),
+                   float(lam), float(tau), iq, i3)

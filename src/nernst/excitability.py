@@ -1,0 +1,600 @@
+"""Action potentials and graded potentials: the Python API of the excitability engine.
+
+* :func:`simulate_hh` - one HH membrane patch (or many independent ones at
+  once) under current clamp: steps, ramps, pulse trains.
+* :func:`voltage_clamp` and :func:`iv_curve` - the ideal voltage clamp of
+  Hodgkin & Huxley's experiments, solved exactly (at a fixed potential each
+  gate relaxes exponentially).
+* :func:`spike_features` - threshold, peak, width, after-hyperpolarization, rate.
+* :func:`simulate_cable` - a cable or a branched neuron (see
+  :mod:`nernst.morphology`) with current injections and synapses; conduction
+  velocity with :meth:`CableResult.velocity`.
+
+Units: mV, ms, uA/cm^2 (single patches), nA (injections into cables), uS
+(synapses), um, degC.  Integration is the staggered Crank-Nicolson scheme in
+:mod:`nernst._hhsrc` (second order in dt); kernels and backends in
+:mod:`nernst.hhkernels`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from .errors import InvalidParameter, SolverError
+from .mechanisms.hh import HHParameters, resting_potential, steady_state
+from .stimulus import Ramp, Step, Train, check_waveforms, mean_per_step
+
+__all__ = [
+    "SpikeResult", "CableResult", "Injection", "simulate_hh", "voltage_clamp", "iv_curve",
+    "spike_features", "simulate_cable", "MAX_STEPS", "MAX_WORK",
+]
+
+#: Largest number of time steps one run may take (1e8 steps = 2500 s at 0.025 ms).
+MAX_STEPS = 100_000_000
+#: Largest number of compartment-steps one run may take (about a minute of compute).
+MAX_WORK = 5e9
+#: Largest number of recorded values kept in memory.
+MAX_RECORDED = 50_000_000
+#: |V| beyond which a run is declared failed (the compiled rates clip there).
+V_LIMIT = 1000.0
+
+
+def _float(value, name, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise InvalidParameter(name, value, "must be a number")
+    value = float(value)
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise InvalidParameter(name, value, f"must be between {lo:g} and {hi:g}")
+    return value
+
+
+def _steps(duration, dt, n_units=1):
+    duration = _float(duration, "duration", 1e-6, 1e9)
+    dt = _float(dt, "dt", 1e-6, 10.0)
+    if dt > duration:
+        raise InvalidParameter("dt", dt, f"must not exceed the duration ({duration:g} ms)")
+    n = int(round(duration / dt))
+    if abs(n * dt - duration) > 1e-9 * duration:
+        n = int(math.ceil(duration / dt))
+    if n > MAX_STEPS:
+        raise InvalidParameter("duration", duration, f"needs {n:.3g} steps of {dt:g} ms (at most {MAX_STEPS:.0e})")
+    if n * n_units > MAX_WORK:
+        raise InvalidParameter("duration", duration,
+                               f"{n:.3g} steps x {n_units} compartments is more than {MAX_WORK:.0e} (split the run)")
+    return duration, dt, n
+
+
+def _params(params, temperature):
+    if params is None:
+        params = HHParameters()
+    if not isinstance(params, HHParameters):
+        raise InvalidParameter("params", params, "must be HHParameters")
+    if temperature is not None:
+        params = params.at_temperature(_float(temperature, "temperature", -40.0, 60.0))
+    return params
+
+
+def _check_vmax(vmax):
+    if not math.isfinite(vmax) or vmax > V_LIMIT:
+        raise SolverError(f"the membrane potential left +-{V_LIMIT:g} mV: the stimulus is too strong "
+                          f"for an HH membrane (largest |V| {vmax:.3g} mV)")
+
+
+# ---------------------------------------------------------------------------
+# single compartments
+# ---------------------------------------------------------------------------
+
+@dataclass
+class SpikeResult:
+    """Current-clamp run of one or more independent HH patches.
+
+    ``v_mV`` is (time,) for one cell and (time, cell) for several;
+    ``gates`` (time, 3) holds m, h, n for a single recorded cell.
+    ``spike_times_ms[i]`` are the upward crossings of ``threshold_mV``.
+    """
+
+    t_ms: np.ndarray
+    v_mV: Optional[np.ndarray]
+    spike_times_ms: List[np.ndarray]
+    spike_counts: np.ndarray
+    params: HHParameters
+    rest_mV: float
+    amplitudes: np.ndarray
+    stimulus: List
+    duration_ms: float
+    dt_ms: float
+    threshold_mV: float
+    backend: str
+    gates: Optional[np.ndarray] = None
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.spike_counts.shape[0])
+
+    def currents(self) -> Dict[str, np.ndarray]:
+        """I_Na, I_K, I_L (uA/cm^2, outward positive) of a single recorded cell."""
+        if self.gates is None or self.v_mV is None or self.v_mV.ndim != 1:
+            raise InvalidParameter("currents", InvalidParameter.NO_VALUE, "need one cell recorded with its gates")
+        from .mechanisms.hh import ionic_currents
+
+        m, h, n = self.gates.T
+        i_na, i_k, i_l = ionic_currents(self.v_mV, m, h, n, self.params)
+        return {"I_Na": i_na, "I_K": i_k, "I_L": i_l}
+
+    def features(self, cell: int = 0) -> dict:
+        """Spike features of one recorded cell (see :func:`spike_features`)."""
+        if self.v_mV is None:
+            raise InvalidParameter("features", InvalidParameter.NO_VALUE, "the voltage was not recorded")
+        v = self.v_mV if self.v_mV.ndim == 1 else self.v_mV[:, cell]
+        return spike_features(self.t_ms, v, self.threshold_mV, rest_mV=self.rest_mV,
+                              stimulus_start_ms=_stimulus_start(self.stimulus))
+
+    def summary(self) -> dict:
+        """Plain-Python summary (the CLI's JSON)."""
+        out = {
+            "model": "Hodgkin-Huxley 1952, single compartment",
+            "reversal_source": self.params.reversal_source,
+            "parameters": self.params.as_dict(),
+            "stimulus": [s.describe() for s in self.stimulus] or ["none"],
+            "duration_ms": self.duration_ms, "dt_ms": self.dt_ms, "backend": self.backend,
+            "threshold_mV": self.threshold_mV,
+            "rest_mV": self.rest_mV,
+        }
+        if self.n_cells == 1:
+            out["spike_times_ms"] = [float(t) for t in self.spike_times_ms[0]]
+            out["spike_count"] = int(self.spike_counts[0])
+            if self.v_mV is not None:
+                feats = self.features()
+                out["peak_mV"] = feats["max_mV"]
+                out["features"] = feats
+        else:
+            out["amplitudes_uA_cm2"] = [float(a) for a in self.amplitudes]
+            out["spike_counts"] = [int(c) for c in self.spike_counts]
+            out["rate_hz"] = [float(c) / self.duration_ms * 1e3 for c in self.spike_counts]
+        return out
+
+    def to_dataset(self):
+        """xarray Dataset: V (and gates) against time (and cell), spike counts per cell."""
+        import xarray as xr
+
+        data = {"spike_count": (("cell",), self.spike_counts)}
+        if self.v_mV is not None:
+            v = self.v_mV if self.v_mV.ndim == 2 else self.v_mV[:, None]
+            data["V"] = (("time", "cell"), v, {"units": "mV"})
+        if self.gates is not None:
+            for j, g in enumerate("mhn"):
+                data[g] = (("time", "cell"), self.gates[:, j:j + 1])
+        ds = xr.Dataset(data, coords={"time": ("time", self.t_ms, {"units": "ms"}),
+                                      "I_app": ("cell", self.amplitudes, {"units": "uA/cm^2"})})
+        ds.attrs.update({"model": "Hodgkin-Huxley 1952", "reversal_source": self.params.reversal_source,
+                         "temperature_C": self.params.temperature_c, "dt_ms": self.dt_ms,
+                         "rest_mV": self.rest_mV})
+        return ds
+
+
+def _stimulus_start(stimuli) -> float:
+    starts = [s.delay for s in stimuli]
+    return min(starts) if starts else 0.0
+
+
+def simulate_hh(current=0.0, duration=100.0, dt=0.025, params: Optional[HHParameters] = None,
+                temperature=None, stimulus=None, v0=None, record: Union[bool, None] = None,
+                record_every: int = 1, threshold=0.0, max_spikes=None, backend="auto") -> SpikeResult:
+    """Current clamp of HH membrane patches.
+
+    Parameters
+    ----------
+    current : float or array_like
+        Amplitude(s) in uA/cm^2 of the waveform; an array runs one independent
+        cell per value (vectorized, as in a sweep).
+    stimulus : Step, Ramp, Train or list, optional
+        The waveform, with amplitude 1 meaning "times ``current``".  Default: a
+        step from 0 ms to the end (so ``current`` is a constant current).
+        Waveforms given with their own amplitudes are used as they are when
+        ``current`` is left at 0.
+    params, temperature : the membrane (default HH 1952 at 6.3 degC); a
+        temperature rescales the rates with Q10 (and recomputes reversals
+        taken from concentrations).
+    v0 : starting potential (default: the resting potential); gates start at
+        their steady state there.
+    record : keep V (and, for one cell, the gates) every ``record_every`` steps;
+        default: on for up to 100 cells.
+
+    >>> r = simulate_hh(10.0, duration=50.0)
+    >>> int(r.spike_counts[0]), round(float(r.spike_times_ms[0][0]), 2)
+    (4, 1.9)
+    """
+    params = _params(params, temperature)
+    amps = np.atleast_1d(np.asarray(current, dtype=float)) if not isinstance(current, (str, bytes, bool)) else None
+    if amps is None or amps.ndim != 1 or amps.size == 0:
+        raise InvalidParameter("current", current, "must be a number or a 1-D list of numbers (uA/cm^2)")
+    if not np.all(np.isfinite(amps)) or np.any(np.abs(amps) > 1e5):
+        raise InvalidParameter("current", current, "must be finite and within +-1e5 uA/cm^2")
+    ncell = amps.size
+    duration, dt, nsteps = _steps(duration, dt, ncell)
+    threshold = _float(threshold, "threshold", -200.0, 200.0)
+    waves = check_waveforms(stimulus)
+    if waves and np.all(amps == 0.0) and ncell == 1:
+        shape = mean_per_step(waves, dt, nsteps)
+        amps = np.ones(1)
+    elif waves:
+        shape = mean_per_step(waves, dt, nsteps)
+    else:
+        waves = [Step(1.0)]
+        shape = np.ones(nsteps)
+    stim_desc = waves if not (ncell == 1 and float(amps[0]) != 1.0) else [
+        _scaled(w, float(amps[0])) for w in waves]
+    if record is None:
+        record = ncell <= 100
+    if isinstance(record_every, bool) or not isinstance(record_every, (int, np.integer)) or record_every < 1:
+        raise InvalidParameter("record_every", record_every, "must be a whole number >= 1")
+    n_rec = nsteps // record_every if record else 0
+    if n_rec * ncell > MAX_RECORDED:
+        raise InvalidParameter("record", True, f"would keep {n_rec * ncell:.3g} values; raise record_every "
+                               "or record=False")
+    rest = resting_potential(params)
+    v_start = rest if v0 is None else _float(v0, "v0", -200.0, 200.0)
+    m0, h0, n0 = steady_state(v_start)
+    V = np.full(ncell, v_start)
+    M, H, N = np.full(ncell, m0), np.full(ncell, h0), np.full(ncell, n0)
+    per = [np.full(ncell, x) for x in (params.g_na, params.g_k, params.g_l, params.e_na, params.e_k,
+                                       params.e_l, params.c_m, params.phi)]
+    rec = np.empty((n_rec + 1, ncell)) if record else np.empty((0, ncell))
+    recg = np.empty((n_rec + 1, 3 * ncell)) if record and ncell == 1 else np.empty((0, 3))
+    if record:
+        rec[0] = V
+        if ncell == 1:
+            recg[0] = (m0, h0, n0)
+    if max_spikes is None:
+        max_spikes = int(min(max(16, duration / 2.0 + 2), 100_000))  # HH cannot fire faster than ~500 Hz
+    spk = np.zeros((ncell, int(max_spikes)))
+    nspk = np.zeros(ncell, dtype=np.int64)
+    from . import hhkernels
+
+    used = hhkernels.backend(backend)
+    vmax = hhkernels.population(
+        V, M, H, N, *per, np.ascontiguousarray(amps), np.ascontiguousarray(shape), dt, 0.0,
+        record_every if record else 0, rec[1:], recg[1:] if recg.shape[0] else recg, threshold, spk, nspk,
+        backend=backend)
+    _check_vmax(vmax)
+    times = [spk[i, :min(int(nspk[i]), spk.shape[1])].copy() for i in range(ncell)]
+    t = np.arange(n_rec + 1) * dt * record_every if record else np.empty(0)
+    v_out = None
+    if record:
+        v_out = rec[:, 0] if ncell == 1 else rec
+    gates = recg.reshape(-1, 3) if record and ncell == 1 else None
+    return SpikeResult(t, v_out, times, nspk, params, rest, amps, stim_desc, duration, dt, threshold, used, gates)
+
+
+def _scaled(w, a):
+    if isinstance(w, Step):
+        return Step(w.amplitude * a, w.delay, w.duration)
+    if isinstance(w, Ramp):
+        return Ramp(w.start * a, w.end * a, w.delay, w.duration)
+    return Train(w.amplitude * a, w.width, w.interval, w.count, w.delay)
+
+
+# ---------------------------------------------------------------------------
+# spike features
+# ---------------------------------------------------------------------------
+
+def spike_features(t_ms, v_mV, threshold_mV=0.0, rest_mV=None, stimulus_start_ms=0.0,
+                   dvdt_threshold=10.0) -> dict:
+    """Features of a voltage trace.
+
+    * ``spike_times_ms``: upward crossings of *threshold_mV* (linear interpolation);
+    * ``threshold_mV`` (per spike): V where dV/dt first exceeds *dvdt_threshold*
+      mV/ms before the crossing (a common operational definition; Sekerli et al.
+      2004, IEEE Trans Biomed Eng 51:1665, compare it with others);
+    * ``peak_mV``: maximum of each spike; ``width_ms``: full width at half
+      height between threshold and peak;
+    * ``ahp_mV``: minimum between a spike and the next (or the end) and its depth
+      below the spike's threshold;
+    * ``rate_hz``: spikes per second over the trace after the stimulus starts;
+      ``isi_ms``: mean interval.
+    """
+    t = np.asarray(t_ms, dtype=float)
+    v = np.asarray(v_mV, dtype=float)
+    if t.ndim != 1 or t.shape != v.shape or t.size < 3:
+        raise InvalidParameter("trace", InvalidParameter.NO_VALUE, "need matching 1-D time and voltage of >= 3 points")
+    up = np.nonzero((v[:-1] < threshold_mV) & (v[1:] >= threshold_mV))[0]
+    down = np.nonzero((v[:-1] >= threshold_mV) & (v[1:] < threshold_mV))[0]
+    times = t[up] + (threshold_mV - v[up]) / (v[up + 1] - v[up]) * (t[up + 1] - t[up])
+    dvdt = np.gradient(v, t)
+    peaks, widths, thr, ahps, ahp_depth = [], [], [], [], []
+    for j, i in enumerate(up):
+        nxt = up[j + 1] if j + 1 < len(up) else len(v) - 1
+        prev = up[j - 1] if j > 0 else 0
+        end = down[down > i]
+        end = int(end[0]) + 1 if end.size else nxt
+        ip = i + int(np.argmax(v[i:end + 1]))
+        peaks.append(float(v[ip]))
+        # threshold: last point before the crossing where dV/dt rose through the criterion
+        seg = dvdt[prev:i + 1]
+        below = np.nonzero(seg < dvdt_threshold)[0]
+        k = prev + (int(below[-1]) + 1 if below.size else 0)
+        k = min(k, i)
+        thr.append(float(v[k]))
+        half = 0.5 * (v[k] + v[ip])
+        rise = np.nonzero((v[k:ip] < half) & (v[k + 1:ip + 1] >= half))[0]
+        fall = np.nonzero((v[ip:nxt] >= half) & (v[ip + 1:nxt + 1] < half))[0]
+        if rise.size and fall.size:
+            a = k + int(rise[-1])
+            b = ip + int(fall[0])
+            ta = t[a] + (half - v[a]) / (v[a + 1] - v[a]) * (t[a + 1] - t[a])
+            tb = t[b] + (half - v[b]) / (v[b + 1] - v[b]) * (t[b + 1] - t[b])
+            widths.append(float(tb - ta))
+        else:
+            widths.append(float("nan"))
+        vmin = float(np.min(v[ip:nxt + 1]))
+        ahps.append(vmin)
+        ahp_depth.append(float(v[k] - vmin))
+    span = t[-1] - max(stimulus_start_ms, t[0])
+    out = {
+        "spike_count": int(len(up)),
+        "spike_times_ms": [float(x) for x in times],
+        "threshold_mV": thr,
+        "peak_mV": peaks,
+        "width_ms": widths,
+        "ahp_mV": ahps,
+        "ahp_depth_mV": ahp_depth,
+        "rate_hz": float(len(up) / span * 1e3) if span > 0 else 0.0,
+        "isi_ms": float(np.mean(np.diff(times))) if len(times) > 1 else None,
+        "max_mV": float(np.max(v)),
+        "min_mV": float(np.min(v)),
+    }
+    if rest_mV is not None:
+        out["rest_mV"] = float(rest_mV)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# voltage clamp (exact)
+# ---------------------------------------------------------------------------
+
+def voltage_clamp(levels_mV, durations_ms, params: Optional[HHParameters] = None, temperature=None,
+                  dt=0.01, holding_mV=None) -> dict:
+    """Ideal voltage clamp through a sequence of potentials, solved exactly.
+
+    At a clamped potential each gate relaxes as x(t) = x_inf + (x0 - x_inf)
+    exp(-t/tau_x), so no integration error enters.  The membrane starts at
+    *holding_mV* (default: rest) with its gates at steady state.  Returns time,
+    command potential, gates and I_Na, I_K, I_L (uA/cm^2, outward positive);
+    the capacitive transient of an ideal step is a delta function and is left out.
+    """
+    from .mechanisms.hh import ionic_currents, rates
+
+    params = _params(params, temperature)
+    levels = np.atleast_1d(np.asarray(levels_mV, dtype=float))
+    durs = np.atleast_1d(np.asarray(durations_ms, dtype=float))
+    if levels.shape != durs.shape or levels.ndim != 1 or levels.size == 0:
+        raise InvalidParameter("levels", levels_mV, "need one duration per clamp level")
+    if not np.all(np.isfinite(levels)) or np.any(np.abs(levels) > 300):
+        raise InvalidParameter("levels", levels_mV, "must be finite and within +-300 mV")
+    if not np.all(np.isfinite(durs)) or np.any(durs <= 0) or durs.sum() > 1e6:
+        raise InvalidParameter("durations", durations_ms, "must be positive and sum to at most 1e6 ms")
+    dt = _float(dt, "dt", 1e-5, 100.0)
+    if durs.sum() / dt > 2e7:
+        raise InvalidParameter("dt", dt, "gives more than 2e7 samples")
+    hold = resting_potential(params) if holding_mV is None else _float(holding_mV, "holding", -300, 300)
+    x = np.array(steady_state(hold), dtype=float)
+    ts, vs, gs = [], [], []
+    t0 = 0.0
+    for lev, dur in zip(levels, durs):
+        n = max(int(round(dur / dt)), 1)
+        tt = np.linspace(0.0, dur, n + 1)
+        am, bm, ah, bh, an, bn = rates(lev)
+        a = np.array([am, ah, an])
+        s = np.array([am + bm, ah + bh, an + bn]) * params.phi
+        xinf = a * params.phi / s
+        g = xinf[None, :] + (x - xinf)[None, :] * np.exp(-np.outer(tt, s))
+        ts.append(t0 + tt[:-1])
+        vs.append(np.full(n, lev))
+        gs.append(g[:-1])
+        x = g[-1]
+        t0 += dur
+    ts.append(np.array([t0]))
+    vs.append(np.array([levels[-1]]))
+    gs.append(x[None, :])
+    t = np.concatenate(ts)
+    v = np.concatenate(vs)
+    g = np.concatenate(gs)
+    i_na, i_k, i_l = ionic_currents(v, g[:, 0], g[:, 1], g[:, 2], params)
+    return {"t_ms": t, "v_mV": v, "m": g[:, 0], "h": g[:, 1], "n": g[:, 2],
+            "I_Na": i_na, "I_K": i_k, "I_L": i_l, "holding_mV": hold, "params": params}
+
+
+def iv_curve(test_mV=None, holding_mV=None, step_ms=20.0, params: Optional[HHParameters] = None,
+             temperature=None, dt=0.005) -> dict:
+    """Current-voltage relations of a clamp series from *holding_mV*.
+
+    For each test potential: the peak (largest magnitude) early Na current, the
+    K current at the end of the step (steady state) and the leak.  The Na
+    current reverses at E_Na and the K current at E_K: the I-V curves of
+    Hodgkin & Huxley (1952) fig. 13-type experiments.
+    """
+    if test_mV is None:
+        test_mV = np.arange(-100.0, 81.0, 5.0)
+    test = np.atleast_1d(np.asarray(test_mV, dtype=float))
+    if test.ndim != 1 or test.size == 0 or test.size > 2000:
+        raise InvalidParameter("test_mV", test_mV, "must be 1 to 2000 potentials")
+    peak_na, ss_k, leak = [], [], []
+    hold = None
+    for vt in test:
+        r = voltage_clamp([vt], [step_ms], params, temperature, dt, holding_mV)
+        hold = r["holding_mV"]
+        ina = r["I_Na"]
+        peak_na.append(float(ina[np.argmax(np.abs(ina))]))
+        ss_k.append(float(r["I_K"][-1]))
+        leak.append(float(r["I_L"][-1]))
+    return {"test_mV": test, "peak_I_Na": np.array(peak_na), "steady_I_K": np.array(ss_k),
+            "I_L": np.array(leak), "holding_mV": hold}
+
+
+# ---------------------------------------------------------------------------
+# cables and morphologies
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Injection:
+    """A current waveform (amplitudes in nA) injected at point *x* (0-1) of *section*."""
+
+    waveform: object
+    section: str = "axon"
+    x: float = 0.0
+
+    def __post_init__(self):
+        check_waveforms(self.waveform)
+        _float(self.x, "x", 0.0, 1.0)
+
+
+@dataclass
+class CableResult:
+    """A run of a cable or branched neuron.
+
+    ``v_mV`` is (time, recorded compartment); ``x_um`` the recorded compartments'
+    path distance from the root's 0 end; ``first_spike_ms`` the first upward
+    threshold crossing in *every* compartment (NaN where none).
+    """
+
+    tree: object
+    t_ms: np.ndarray
+    v_mV: np.ndarray
+    recorded: np.ndarray
+    x_um: np.ndarray
+    spike_counts: np.ndarray
+    spike_times: np.ndarray
+    params: HHParameters
+    rest_mV: float
+    duration_ms: float
+    dt_ms: float
+    threshold_mV: float
+    backend: str
+
+    @property
+    def first_spike_ms(self) -> np.ndarray:
+        return np.where(self.spike_counts > 0, self.spike_times[:, 0], np.nan)
+
+    def compartment_near(self, x_um: float, section: Optional[str] = None) -> int:
+        """Index of the compartment whose centre is nearest path distance *x_um*."""
+        x = self.tree.x_um
+        cand = np.arange(x.size)
+        if section is not None:
+            si = self.tree.section_names().index(section)
+            cand = cand[self.tree.section_index == si]
+        return int(cand[np.argmin(np.abs(x[cand] - x_um))])
+
+    def velocity(self, x1_um: float, x2_um: float, section: Optional[str] = None) -> Optional[float]:
+        """Conduction velocity (m/s) between the compartments nearest *x1_um* and *x2_um*.
+
+        Uses the first threshold crossing at each and the compartments' own
+        centre positions.  None when the spike did not reach both.
+        """
+        i, j = self.compartment_near(x1_um, section), self.compartment_near(x2_um, section)
+        t1, t2 = self.first_spike_ms[i], self.first_spike_ms[j]
+        if not (np.isfinite(t1) and np.isfinite(t2)) or t1 == t2 or i == j:
+            return None
+        return float(abs(self.tree.x_um[j] - self.tree.x_um[i]) / abs(t2 - t1) * 1e-3)
+
+    def trace(self, section: str, x: float = 0.5) -> np.ndarray:
+        """V(t) at point *x* of *section* (must have been recorded)."""
+        k = self.tree.compartment_at(section, x)
+        where = np.nonzero(self.recorded == k)[0]
+        if where.size == 0:
+            raise InvalidParameter("section", f"{section}({x:g})", "was not recorded")
+        return self.v_mV[:, int(where[0])]
+
+    def to_dataset(self):
+        import xarray as xr
+
+        names = self.tree.section_names()
+        ds = xr.Dataset(
+            {"V": (("time", "compartment"), self.v_mV, {"units": "mV"}),
+             "first_spike": (("compartment",), self.first_spike_ms[self.recorded], {"units": "ms"})},
+            coords={"time": ("time", self.t_ms, {"units": "ms"}),
+                    "x": ("compartment", self.x_um, {"units": "um"}),
+                    "section": ("compartment", [names[k] for k in self.tree.section_index[self.recorded]])},
+        )
+        ds.attrs.update({"model": "Hodgkin-Huxley 1952 cable", "temperature_C": self.params.temperature_c,
+                         "dt_ms": self.dt_ms, "rest_mV": self.rest_mV,
+                         "reversal_source": self.params.reversal_source})
+        return ds
+
+
+def simulate_cable(sections, duration=20.0, dt=0.025, params: Optional[HHParameters] = None,
+                   temperature=None, injections: Sequence[Injection] = (), synapses: Sequence = (),
+                   record="all", record_every: int = 1, threshold=0.0, max_spikes: int = 32,
+                   v0=None, backend="auto") -> CableResult:
+    """Integrate a cable or branched neuron (see :mod:`nernst.morphology`).
+
+    Every compartment starts at the HH resting potential with its gates at
+    steady state; passive and myelinated membrane has its leak reversal there
+    too, so the whole neuron rests at one potential.  ``record`` is "all" or a
+    list of (section, x) points.
+    """
+    from .morphology import Tree, compile_tree
+
+    params = _params(params, temperature)
+    tree = sections if isinstance(sections, Tree) else compile_tree(list(sections), params)
+    if isinstance(sections, Tree) and temperature is not None:
+        tree = compile_tree(tree.sections, params)
+    n = tree.n
+    duration, dt, nsteps = _steps(duration, dt, n)
+    threshold = _float(threshold, "threshold", -200.0, 200.0)
+    rest = resting_potential(params)
+    el = np.where(tree.gna + tree.gk > 0, tree.el, rest)
+    v_start = rest if v0 is None else _float(v0, "v0", -200.0, 200.0)
+    m0, h0, n0 = steady_state(v_start)
+    V = np.full(n, v_start)
+    M, H, N = np.full(n, m0), np.full(n, h0), np.full(n, n0)
+    stim_comp, stim_wave = [], []
+    for inj in injections:
+        if not isinstance(inj, Injection):
+            raise InvalidParameter("injections", inj, "must be Injection objects")
+        stim_comp.append(tree.compartment_at(inj.section, inj.x))
+        stim_wave.append(mean_per_step(inj.waveform, dt, nsteps))
+    syn_comp, syn_e, syn_g = [], [], []
+    tmid = (np.arange(nsteps) + 0.5) * dt
+    for s in synapses:
+        sec = s.section if s.section is not None else tree.sections[0].name
+        syn_comp.append(tree.compartment_at(sec, s.x))
+        syn_e.append(s.e_rev_mV)
+        syn_g.append(s.conductance(tmid))
+    stim_comp = np.asarray(stim_comp, dtype=np.int64)
+    stim_wave = np.ascontiguousarray(np.array(stim_wave).reshape(len(stim_comp), nsteps))
+    syn_comp = np.asarray(syn_comp, dtype=np.int64)
+    syn_e = np.asarray(syn_e, dtype=float)
+    syn_g = np.ascontiguousarray(np.array(syn_g).reshape(len(syn_comp), nsteps))
+    if not len(stim_comp):  # the kernel reads the step count from one of them
+        stim_comp = np.zeros(1, dtype=np.int64)
+        stim_wave = np.zeros((1, nsteps))
+    if isinstance(record, str) and record == "all":
+        rec_comp = np.arange(n, dtype=np.int64)
+    else:
+        rec_comp = np.asarray([tree.compartment_at(sec, x) for sec, x in record], dtype=np.int64)
+    if isinstance(record_every, bool) or not isinstance(record_every, (int, np.integer)) or record_every < 1:
+        raise InvalidParameter("record_every", record_every, "must be a whole number >= 1")
+    n_rec = nsteps // record_every
+    if n_rec * rec_comp.size > MAX_RECORDED:
+        raise InvalidParameter("record", record, f"would keep {n_rec * rec_comp.size:.3g} values; raise "
+                               "record_every or record fewer points")
+    rec = np.empty((n_rec + 1, rec_comp.size))
+    rec[0] = V[rec_comp]
+    spk = np.zeros((n, int(max_spikes)))
+    nspk = np.zeros(n, dtype=np.int64)
+    from . import hhkernels
+
+    used = hhkernels.backend(backend)
+    vmax = hhkernels.tree(
+        V, M, H, N, tree.gna, tree.gk, tree.gl, tree.ena, tree.ek, np.ascontiguousarray(el),
+        tree.cap_nF, np.ascontiguousarray(tree.area_cm2 * 1e3), params.phi, tree.parent, tree.ga_uS,
+        stim_comp, stim_wave, syn_comp, syn_e, syn_g, dt, 0.0, record_every, rec_comp, rec[1:],
+        threshold, spk, nspk, backend=backend)
+    _check_vmax(vmax)
+    t = np.arange(n_rec + 1) * dt * record_every
+    return CableResult(tree, t, rec, rec_comp, tree.x_um[rec_comp], nspk, spk, params, rest, duration, dt,
+                       threshold, used)
