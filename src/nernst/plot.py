@@ -208,3 +208,112 @@ def plot_story(result, path) -> Path:
     ax2.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)
+
+
+# ---------------------------------------------------------------------------
+# excitability
+# ---------------------------------------------------------------------------
+
+CURRENT_COLORS = {"I_Na": ION_COLORS["Na"], "I_K": ION_COLORS["K"], "I_L": "#777777"}
+
+
+def plot_spike(result, path):
+    """V(t) of one HH patch, the ionic currents under it and the gates."""
+    plt = _plt()
+    fig, axes = plt.subplots(3, 1, figsize=(8, 7.5), sharex=True, gridspec_kw={"height_ratios": [2, 1.4, 1]})
+    t = result.t_ms
+    p = result.params
+    ax = axes[0]
+    ax.plot(t, result.v_mV, color="black", lw=1.2, label="V")
+    for name, e, col in (("E_Na", p.e_na, ION_COLORS["Na"]), ("E_K", p.e_k, ION_COLORS["K"]),
+                         ("E_L", p.e_l, "#777777")):
+        ax.axhline(e, color=col, ls="--", lw=0.8)
+        ax.text(t[-1], e, f" {name} {e:+.0f}", color=col, va="center", fontsize=8)
+    ax.axhline(result.rest_mV, color="#999999", ls=":", lw=0.8)
+    for ts in result.spike_times_ms[0]:
+        ax.plot([ts], [result.threshold_mV], marker="|", color="#D55E00", ms=10)
+    ax.set_ylabel("V (mV)")
+    ax.set_title(f"Hodgkin-Huxley membrane, {p.temperature_c:g} degC: {result.spike_counts[0]} spikes "
+                 f"(reversals: {p.reversal_source})", fontsize=10)
+    cur = result.currents()
+    for name, arr in cur.items():
+        axes[1].plot(t, arr, color=CURRENT_COLORS[name], lw=1.0, label=name)
+    axes[1].axhline(0, color="#bbbbbb", lw=0.6)
+    axes[1].set_ylabel("current (uA/cm$^2$)\noutward +")
+    axes[1].legend(loc="lower right", fontsize=8, ncol=3)
+    for j, (g, col) in enumerate(zip("mhn", ("#0072B2", "#56B4E9", "#E69F00"))):
+        axes[2].plot(t, result.gates[:, j], color=col, lw=1.0, label=g)
+    axes[2].set_ylim(-0.02, 1.02)
+    axes[2].set_ylabel("gates")
+    axes[2].set_xlabel("time (ms)")
+    axes[2].legend(loc="upper right", fontsize=8, ncol=3)
+    fig.align_ylabels(axes)
+    return _save(fig, path)
+
+
+def plot_clamp(runs, path):
+    """Na and K currents after voltage-clamp steps (one colour per step)."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=False)
+    cmap = plt.get_cmap("viridis")
+    for k, r in enumerate(runs):
+        col = cmap(k / max(len(runs) - 1, 1))
+        lev = r["v_mV"][-1]
+        axes[0].plot(r["t_ms"], r["I_Na"], color=col, label=f"{lev:+.0f} mV")
+        axes[1].plot(r["t_ms"], r["I_K"], color=col)
+    axes[0].set_title("I_Na (inward negative)", fontsize=10)
+    axes[1].set_title("I_K", fontsize=10)
+    for ax in axes:
+        ax.axhline(0, color="#bbbbbb", lw=0.6)
+        ax.set_xlabel("time after step (ms)")
+    axes[0].set_ylabel("current (uA/cm$^2$)")
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"Voltage clamp from {runs[0]['holding_mV']:.1f} mV", fontsize=11)
+    return _save(fig, path)
+
+
+def plot_iv(iv, params, path):
+    """Peak I_Na and steady I_K against the clamp potential."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.plot(iv["test_mV"], iv["peak_I_Na"], "o-", color=ION_COLORS["Na"], ms=3, label="peak I_Na")
+    ax.plot(iv["test_mV"], iv["steady_I_K"], "s-", color=ION_COLORS["K"], ms=3, label="steady I_K")
+    ax.axhline(0, color="#888888", lw=0.6)
+    ax.axvline(params.e_na, color=ION_COLORS["Na"], ls="--", lw=0.8)
+    ax.axvline(params.e_k, color=ION_COLORS["K"], ls="--", lw=0.8)
+    ax.set_xlabel("clamp potential (mV)")
+    ax.set_ylabel("current (uA/cm$^2$), outward +")
+    ax.set_title(f"HH I-V from {iv['holding_mV']:.0f} mV (dashed: E_Na, E_K)", fontsize=10)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_cable(run, path):
+    """V(x) snapshots and V(t) at 1/4 and 3/4 of an axon run (see nernst.axon)."""
+    import numpy as np
+
+    plt = _plt()
+    r = run.result
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    x_mm = r.x_um / 1000.0
+    n_snap = 6
+    idx = np.linspace(0, len(r.t_ms) - 1, n_snap + 1).astype(int)[1:]
+    cmap = plt.get_cmap("viridis")
+    for k, i in enumerate(idx):
+        axes[0].plot(x_mm, r.v_mV[i], color=cmap(k / max(n_snap - 1, 1)), label=f"{r.t_ms[i]:.2f} ms")
+    axes[0].set_xlabel("distance from the stimulated end (mm)")
+    axes[0].set_ylabel("V (mV)")
+    axes[0].legend(fontsize=7, title="time", title_fontsize=7)
+    for i, lab in ((run.i_quarter, "1/4"), (run.i_three_quarter, "3/4")):
+        col = int(np.nonzero(r.recorded == i)[0][0])
+        axes[1].plot(r.t_ms, r.v_mV[:, col], label=f"at {lab} ({r.tree.x_um[i] / 1000:.2f} mm)")
+    axes[1].set_xlabel("time (ms)")
+    axes[1].set_ylabel("V (mV)")
+    axes[1].legend(fontsize=8)
+    v = run.velocity_m_s
+    what = "half-amplitude point" if run.passive else "action potential"
+    vtxt = "did not arrive" if v is None else f"{v:.2f} m/s"
+    fig.suptitle(f"{'Passive' if run.passive else 'HH'} axon, {run.diameter_um:g} um x {run.length_mm:g} mm, "
+                 f"{r.params.temperature_c:g} degC: {what} {vtxt}; lambda = {run.lambda_um / 1000:.2f} mm",
+                 fontsize=10)
+    return _save(fig, path)
