@@ -16,6 +16,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m nernst.hhkernels  # compile the HH kernels ahead of time (cached, ~15 s once)
 	touch $(STAMP)
 
 install: $(STAMP)
