@@ -282,6 +282,72 @@ def tree(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, ga,
     return vmax
 
 
+@njit(**_FLAGS)
+def coupled(state, prm, shape, dt, rec_every, rec, thr, spk, nspk):
+    """One HH patch whose Na+ and K+ concentrations move with its currents.
+
+    state = [V, m, h, n, Na_i, K_i, q_Na, q_K, q_pump] (mV, -, mM, mM, then the
+    cumulative charge (uC/cm^2) carried inward by Na channels and leak, outward
+    by K channels and leak, and outward by the pump) is updated in place.
+    prm = [g_Na, g_K, g_LNa, g_LK, c_m, phi, RT/F (mV), Na_o, K_o,
+           mM per ms per uA/cm^2 (4 / (F d) for a cylinder of diameter d),
+           I_pump,max, K_Na, K_K, hill_Na, hill_K, amplitude].
+    The leak is split into a Na and a K part (g_LNa, g_LK); the pump
+    I_p = I_max [Na]i^a/([Na]i^a + K_Na^a) [K]o^b/([K]o^b + K_K^b) moves 3 Na out
+    and 2 K in per net charge.  Reversals follow the concentrations every step.
+    Recording (every rec_every steps, row j after step (j+1) rec_every):
+    V, [Na]i, [K]i, E_Na, E_K, I_pump.  Returns the largest |V| seen.
+    """
+    v, m, h, n, nai, ki = state[0], state[1], state[2], state[3], state[4], state[5]
+    qna, qk, qp = state[6], state[7], state[8]
+    gna, gk, glna, glk, cm, phi, vt, nao, ko, fac, imax, kna, kk, an, ak, amp = (
+        prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6], prm[7], prm[8], prm[9], prm[10],
+        prm[11], prm[12], prm[13], prm[14], prm[15])
+    maxspk = spk.shape[0]
+    c = cm / dt
+    vmax = abs(v)
+    kterm = ko ** ak / (ko ** ak + kk ** ak)
+    for k in range(shape.shape[0]):
+        m, h, n = _gates(v, m, h, n, phi * dt)
+        ena = vt * np.log(nao / nai)
+        ek = vt * np.log(ko / ki)
+        x = nai ** an
+        ip = imax * x / (x + kna ** an) * kterm
+        g1 = gna * m * m * m * h + glna
+        g2 = gk * (n * n) * (n * n) + glk
+        g = g1 + g2
+        vn = (v * (c - 0.5 * g) + g1 * ena + g2 * ek - ip + amp * shape[k]) / (c + 0.5 * g)
+        vm = 0.5 * (v + vn)
+        ina = g1 * (vm - ena)
+        ik = g2 * (vm - ek)
+        nai -= (ina + 3.0 * ip) * fac * dt
+        ki -= (ik - 2.0 * ip) * fac * dt
+        qna -= ina * dt * 1e-3
+        qk += ik * dt * 1e-3
+        qp += ip * dt * 1e-3
+        if v < thr and vn >= thr:
+            cnt = nspk[0]
+            if cnt < maxspk:
+                spk[cnt] = k * dt + dt * (thr - v) / (vn - v)
+            nspk[0] = cnt + 1
+        v = vn
+        vmax = max(vmax, abs(v))
+        if nai <= 0.0 or ki <= 0.0:
+            vmax = np.inf
+            break
+        if rec_every > 0 and (k + 1) % rec_every == 0:
+            row = (k + 1) // rec_every - 1
+            rec[row, 0] = v
+            rec[row, 1] = nai
+            rec[row, 2] = ki
+            rec[row, 3] = ena
+            rec[row, 4] = ek
+            rec[row, 5] = ip
+    state[0], state[1], state[2], state[3], state[4], state[5] = v, m, h, n, nai, ki
+    state[6], state[7], state[8] = qna, qk, qp
+    return vmax
+
+
 # signatures for the ahead-of-time build (contiguous 1-D and 2-D float/int arrays)
 _A1 = "f8[::1]"
 _A2 = "f8[:, ::1]"
@@ -291,6 +357,7 @@ SIGNATURES = {
                   f"{_A1}, {_A1}, {_A1}, f8, f8, i8, {_A2}, {_A2}, f8, {_A2}, {_I1})",
     "tree": f"f8({_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, f8, "
             f"{_I1}, {_A1}, {_I1}, {_A2}, {_I1}, {_A1}, {_A2}, f8, f8, i8, {_I1}, {_A2}, f8, {_A2}, {_I1})",
+    "coupled": f"f8({_A1}, {_A1}, {_A1}, f8, i8, {_A2}, f8, {_A1}, {_I1})",
 }
 
 
@@ -306,7 +373,7 @@ def build_aot(module_name: str, output_dir: str) -> None:
         cc.output_dir = output_dir
         cc.verbose = False
         cc.target_cpu = "host"  # the cache is per machine: use its vector units
-        for name, kernel in (("population", population), ("tree", tree)):
+        for name, kernel in (("population", population), ("tree", tree), ("coupled", coupled)):
             cc.export(name, SIGNATURES[name])(_entry(kernel))
         cc.compile()
 

@@ -778,7 +778,7 @@ def _hh_params(temperature, reversals, preset, g_na, g_k, g_leak, e_leak):
         ions = {ion.symbol: ion for ion in spec.ions}
         if "Na" not in ions or "K" not in ions:
             raise InvalidParameter("--preset", preset, "needs Na and K concentrations")
-        p = p.with_concentrations(ions["Na"].inside, ions["Na"].outside, ions["K"].inside, ions["K"].outside)
+        p = p.with_concentrations(ions["Na"].inside_mM, ions["Na"].outside_mM, ions["K"].inside_mM, ions["K"].outside_mM)
         p = replace(p, concentrations=dict(p.concentrations, preset=spec.name))
     elif preset is not None:
         raise InvalidParameter("--preset", preset, "only applies with --reversals concentrations")
@@ -823,6 +823,9 @@ def spike(
     g_leak: Optional[str] = typer.Option(None, "--g-leak", help="Leak conductance, mS/cm^2 (default 0.3)."),
     e_leak: Optional[str] = typer.Option(None, "--e-leak", help="Leak reversal, mV (default -54.387)."),
     threshold: str = typer.Option("0", "--threshold", help="Spike detection level, mV."),
+    ions: bool = typer.Option(False, "--ions", help="Let spikes move Na+ and K+ (concentrations from --preset, default squid) with a Na/K pump restoring them."),
+    diameter: str = typer.Option("476", "--diameter", help="With --ions: axon diameter, um (sets volume per membrane area)."),
+    pump: Optional[str] = typer.Option(None, "--pump", help="With --ions: maximal pump current, uA/cm^2 (default: the value that makes rest steady)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Save V, gates and currents (.nc or .csv)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
@@ -853,6 +856,8 @@ def spike(
         flag = {"amplitude": "--current", "start": "--current", "end": "--ramp-to", "delay": "--delay",
                 "duration": "--width", "width": "--width", "interval": "--interval", "count": "--count"}
         raise exc.renamed(flag.get(exc.field, exc.field)) from None
+    if ions:
+        return _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, out, plot, as_json)
     try:
         res = simulate_hh(0.0, _q(duration, "time", "--duration"), _q(dt, "time", "--dt"), params,
                           stimulus=wave, threshold=_q(threshold, "voltage", "--threshold"))
@@ -877,7 +882,7 @@ def spike(
     con.print(f"[bold]Hodgkin-Huxley membrane[/bold] at {params.temperature_c:g} degC "
               f"(rates x {params.phi:.3g}); E_Na {params.e_na:+.1f}, E_K {params.e_k:+.1f}, "
               f"E_L {params.e_l:+.1f} mV ({params.reversal_source})")
-    con.print(f"stimulus: {summary['stimulus'][0]} uA/cm^2; {res.duration_ms:g} ms at dt {res.dt_ms:g} ms")
+    con.print(f"stimulus: {summary['stimulus'][0]}; {res.duration_ms:g} ms at dt {res.dt_ms:g} ms")
     con.print(f"rest {res.rest_mV:.2f} mV; [bold]{f['spike_count']} spikes[/bold] "
               f"({f['rate_hz']:.1f} Hz); peak {f['max_mV']:.1f} mV")
     if f["spike_count"]:
@@ -892,6 +897,57 @@ def spike(
         con.print(tab)
         if f["spike_count"] > 10:
             con.print(f"[dim]... {f['spike_count'] - 10} more (use --json)[/dim]")
+    if out is not None:
+        con.print(f"data written to {out}")
+    if plot is not None:
+        con.print(f"figure written to {plot}")
+
+
+def _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, out, plot, as_json):
+    from .excitability import simulate_hh_ions
+    from .presets import load_preset
+
+    spec = load_preset(preset or "squid_giant_axon")
+    ions = {ion.symbol: ion for ion in spec.ions}
+    if "Na" not in ions or "K" not in ions:
+        raise InvalidParameter("--preset", preset, "needs Na and K concentrations")
+    from dataclasses import replace
+
+    base = replace(params, reversal_source="fixed", concentrations=None)
+    flags = {"duration": "--duration", "dt": "--dt", "threshold": "--threshold", "diameter": "--diameter",
+             "pump_max": "--pump", "e_l": "--e-leak", "current": "--current"}
+    try:
+        res = simulate_hh_ions(0.0, _q(duration, "time", "--duration"), _q(dt, "time", "--dt"), stimulus=wave,
+                               na_in=ions["Na"].inside_mM, na_out=ions["Na"].outside_mM, k_in=ions["K"].inside_mM,
+                               k_out=ions["K"].outside_mM, params=base, diameter_um=_q(diameter, "length", "--diameter"),
+                               pump_max=None if pump is None else _q(pump, "current", "--pump"),
+                               threshold=_q(threshold, "voltage", "--threshold"))
+    except InvalidParameter as exc:
+        raise exc.renamed(flags.get(exc.field, exc.field)) from None
+    if out is not None:
+        _save_dataset(res.to_dataset(), out)
+    if plot is not None:
+        from .plot import plot_spike_ions
+
+        plot_spike_ions(res, plot)
+    summary = res.summary()
+    summary["preset"] = spec.name
+    summary["peak_mV"] = float(res.v_mV.max())
+    if as_json:
+        _emit_json(summary)
+        return
+    con = _console()
+    con.print(f"[bold]HH patch with moving ions[/bold] ({spec.name}, {res.diameter_um:g} um, "
+              f"{res.params.temperature_c:g} degC): {summary['spike_count']} spikes in {res.duration_ms:g} ms")
+    for sym, key, ekey in (("Na", "na_in_mM", "e_na_mV"), ("K", "k_in_mM", "e_k_mV")):
+        a, b = summary[key]
+        ea, eb = summary[ekey]
+        con.print(f"  [{sym}]i {a:.4g} -> {b:.4g} mM   E_{sym} {ea:+.2f} -> {eb:+.2f} mV")
+    pa, pb = summary["pump_uA_cm2"]
+    con.print(f"  pump {pa:.3f} -> {pb:.3f} uA/cm^2 (max {res.pump_max_uA_cm2:.3f}); "
+              f"rest {summary['rest_mV']:.2f} mV, end {summary['final_mV']:.2f} mV")
+    if summary["na_entry_per_spike_pmol_cm2"] is not None:
+        con.print(f"  Na+ entry per spike {summary['na_entry_per_spike_pmol_cm2']:.2f} pmol/cm^2")
     if out is not None:
         con.print(f"data written to {out}")
     if plot is not None:

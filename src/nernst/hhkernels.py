@@ -37,7 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["backend", "population", "tree", "population_numpy", "tree_numpy", "build", "cache_dir"]
+__all__ = ["backend", "population", "tree", "coupled", "population_numpy", "tree_numpy", "coupled_numpy",
+           "build", "cache_dir"]
 
 _SRC = Path(__file__).with_name("_hhsrc.py")
 
@@ -129,6 +130,46 @@ def tree_numpy(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, g
             nspk[i] += 1
         if rec_every > 0 and (k + 1) % rec_every == 0:
             rec[(k + 1) // rec_every - 1] = vn[rec_comp]
+    return vmax
+
+
+def coupled_numpy(state, prm, shape, dt, rec_every, rec, thr, spk, nspk):
+    """Reference twin of :func:`nernst._hhsrc.coupled` (plain Python floats, ``math``)."""
+    import math
+
+    v, m, h, n, nai, ki, qna, qk, qp = (float(x) for x in state)
+    gna, gk, glna, glk, cm, phi, vt, nao, ko, fac, imax, kna, kk, an, ak, amp = (float(x) for x in prm)
+    c = cm / dt
+    vmax = abs(v)
+    kterm = ko ** ak / (ko ** ak + kk ** ak)
+    for k in range(shape.shape[0]):
+        m, h, n = (float(x) for x in _gates_numpy(np.array(v), m, h, n, phi * dt))
+        ena = vt * math.log(nao / nai)
+        ek = vt * math.log(ko / ki)
+        ip = imax * nai ** an / (nai ** an + kna ** an) * kterm
+        g1 = gna * m**3 * h + glna
+        g2 = gk * n**4 + glk
+        g = g1 + g2
+        vn = (v * (c - 0.5 * g) + g1 * ena + g2 * ek - ip + amp * shape[k]) / (c + 0.5 * g)
+        vm = 0.5 * (v + vn)
+        ina, ik = g1 * (vm - ena), g2 * (vm - ek)
+        nai -= (ina + 3.0 * ip) * fac * dt
+        ki -= (ik - 2.0 * ip) * fac * dt
+        qna -= ina * dt * 1e-3
+        qk += ik * dt * 1e-3
+        qp += ip * dt * 1e-3
+        if v < thr <= vn:
+            if nspk[0] < spk.shape[0]:
+                spk[nspk[0]] = k * dt + dt * (thr - v) / (vn - v)
+            nspk[0] += 1
+        v = vn
+        vmax = max(vmax, abs(v))
+        if nai <= 0.0 or ki <= 0.0:
+            vmax = math.inf
+            break
+        if rec_every > 0 and (k + 1) % rec_every == 0:
+            rec[(k + 1) // rec_every - 1] = (v, nai, ki, ena, ek, ip)
+    state[:] = (v, m, h, n, nai, ki, qna, qk, qp)
     return vmax
 
 
@@ -242,7 +283,7 @@ def backend(requested: str = "auto") -> str:
 def _impl(requested: str, which: str):
     b = backend(requested)
     if b == "numpy":
-        return population_numpy if which == "population" else tree_numpy
+        return {"population": population_numpy, "tree": tree_numpy, "coupled": coupled_numpy}[which]
     if b == "jit" or requested == "jit":
         from . import _hhsrc
 
@@ -258,6 +299,11 @@ def population(*args, backend: str = "auto"):
 def tree(*args, backend: str = "auto"):
     """Run the tree kernel with the chosen backend (arguments as in :mod:`nernst._hhsrc`)."""
     return _impl(backend, "tree")(*args)
+
+
+def coupled(*args, backend: str = "auto"):
+    """Run the concentration-coupled single-patch kernel (arguments as in :mod:`nernst._hhsrc`)."""
+    return _impl(backend, "coupled")(*args)
 
 
 if __name__ == "__main__":  # python -m nernst.hhkernels: build the AOT module now

@@ -317,3 +317,24 @@ def plot_cable(run, path):
                  f"{r.params.temperature_c:g} degC: {what} {vtxt}; lambda = {run.lambda_um / 1000:.2f} mm",
                  fontsize=10)
     return _save(fig, path)
+
+
+def plot_spike_ions(res, path):
+    """V, [Na]i and [K]i, and the pump current of a run with moving ions."""
+    plt = _plt()
+    fig, axes = plt.subplots(3, 1, figsize=(8, 7), sharex=True)
+    t = res.t_ms
+    axes[0].plot(t, res.v_mV, color="black", lw=0.8)
+    axes[0].set_ylabel("V (mV)")
+    axes[0].set_title(f"HH patch with moving Na+ and K+ ({res.diameter_um:g} um, "
+                      f"{res.params.temperature_c:g} degC): {len(res.spike_times_ms)} spikes", fontsize=10)
+    ax = axes[1]
+    ax.plot(t, res.na_in_mM, color=ION_COLORS["Na"], label="[Na]i")
+    ax.set_ylabel("[Na]i (mM)", color=ION_COLORS["Na"])
+    ax2 = ax.twinx()
+    ax2.plot(t, res.k_in_mM, color=ION_COLORS["K"], label="[K]i")
+    ax2.set_ylabel("[K]i (mM)", color=ION_COLORS["K"])
+    axes[2].plot(t, res.i_pump_uA_cm2, color="#D55E00")
+    axes[2].set_ylabel("pump current\n(uA/cm$^2$)")
+    axes[2].set_xlabel("time (ms)")
+    return _save(fig, path)

@@ -56,9 +56,9 @@ class Step:
         on = np.clip(t - self.delay, 0.0, self.duration)
         return self.amplitude * on
 
-    def describe(self) -> str:
+    def describe(self, unit: str = "") -> str:
         end = "the end" if math.isinf(self.duration) else f"{self.delay + self.duration:g} ms"
-        return f"step of {self.amplitude:g} from {self.delay:g} ms to {end}"
+        return f"step of {self.amplitude:g}{_u(unit)} from {self.delay:g} ms to {end}"
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,9 @@ class Ramp:
         slope = (self.end - self.start) / self.duration
         return self.start * s + 0.5 * slope * s * s
 
-    def describe(self) -> str:
-        return f"ramp {self.start:g} to {self.end:g} from {self.delay:g} ms over {self.duration:g} ms"
+    def describe(self, unit: str = "") -> str:
+        return (f"ramp from {self.start:g} to {self.end:g}{_u(unit)}, starting at {self.delay:g} ms, "
+                f"over {self.duration:g} ms")
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,13 @@ class Train:
         part = np.where(full < self.count, np.minimum(s - full * self.interval, self.width), 0.0)
         return self.amplitude * (full * self.width + part)
 
-    def describe(self) -> str:
-        return (f"{self.count} pulses of {self.amplitude:g}, {self.width:g} ms wide, every "
+    def describe(self, unit: str = "") -> str:
+        return (f"{self.count} pulses of {self.amplitude:g}{_u(unit)}, {self.width:g} ms wide, every "
                 f"{self.interval:g} ms from {self.delay:g} ms")
+
+
+def _u(unit: str) -> str:
+    return f" {unit}" if unit else ""
 
 
 def check_waveforms(stimuli) -> list:

@@ -1,15 +1,39 @@
-"""Membrane transport mechanisms: leaks, pumps, cotransporters, exchangers.
+"""Membrane transport mechanisms: leaks, pumps, cotransporters, exchangers,
+Hodgkin-Huxley channels and synapses.
 
-Each is a small frozen dataclass with named parameters (units in the names),
-a literature ``source`` and a pure ``flux(state)`` method; see
-:mod:`nernst.mechanisms.base`.  ``REGISTRY`` maps a config's ``kind`` to its class.
+Each transporter is a small frozen dataclass with named parameters (units in
+the names), a literature ``source`` and a pure ``flux(state)`` method; see
+:mod:`nernst.mechanisms.base`.  ``REGISTRY`` maps a config's ``kind`` to its
+class.  HH channels are in :mod:`nernst.mechanisms.hh`, synapses in
+:mod:`nernst.mechanisms.synapses`.
+
+Names are imported on first use (PEP 562): the HH engine does not pay for the
+pump-leak machinery (and SciPy's constants) it does not need.
 """
 
-from .base import REGISTRY, Mechanism, MembraneState, current_to_flux
-from .cotransporters import KCC2, NKCC1
-from .exchangers import NCX, PMCA
-from .leak import GHKLeak, OhmicLeak
-from .pumps import NaKPump
+_LAZY = {
+    "REGISTRY": "base", "Mechanism": "base", "MembraneState": "base", "current_to_flux": "base",
+    "GHKLeak": "leak", "OhmicLeak": "leak", "NaKPump": "pumps",
+    "KCC2": "cotransporters", "NKCC1": "cotransporters", "NCX": "exchangers", "PMCA": "exchangers",
+}
 
 __all__ = ["REGISTRY", "Mechanism", "MembraneState", "current_to_flux", "GHKLeak", "OhmicLeak", "NaKPump",
            "KCC2", "NKCC1", "NCX", "PMCA"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        if name == "REGISTRY":  # filled by each transporter module as it is imported
+            for mod in ("leak", "pumps", "cotransporters", "exchangers"):
+                importlib.import_module(f".{mod}", __name__)
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'nernst.mechanisms' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
