@@ -25,6 +25,8 @@ run: $(STAMP)
 	@mkdir -p $(OUT)
 	$(BIN)/nernst rest --preset mammalian_neuron --pump-ratio 1.5 --plot $(OUT)/rest_mammalian_neuron.png
 	$(BIN)/nernst compare --plot $(OUT)/compare_presets.png
+	$(BIN)/nernst spike --current 10 --duration 50 --plot $(OUT)/spike.png
+	$(BIN)/nernst cable --diameter 476 --length 50 --temperature 18.5 --plot $(OUT)/cable.png
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --doctest-modules src/nernst tests

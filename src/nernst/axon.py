@@ -37,8 +37,9 @@ _MAX_KEPT = 20_000_000
 def default_stimulus_nA(diameter_um: float, passive: bool = False) -> float:
     """The default stimulus: 2.5 d^1.5 nA for 0.1 ms (about 3x threshold on HH
     axons of any diameter, since threshold scales with the input conductance,
-    proportional to d^1.5), or d^1.5 / 100 nA sustained on a passive cable."""
-    return diameter_um ** 1.5 / 100.0 if passive else 2.5 * diameter_um ** 1.5
+    proportional to d^1.5), or d^1.5 / 20 nA sustained on a passive cable (about
+    10 mV at the stimulated end, whatever the diameter)."""
+    return diameter_um ** 1.5 / 20.0 if passive else 2.5 * diameter_um ** 1.5
 
 
 def resting_conductance(params: HHParameters) -> float:

@@ -1031,7 +1031,7 @@ def cable(
     r_axial: str = typer.Option("35.4", "--r-axial", help="Axial resistivity, ohm cm."),
     passive: bool = typer.Option(False, "--passive", help="Leak conductance only: a graded potential spreading and fading."),
     g_leak: Optional[str] = typer.Option(None, "--g-leak", help="Leak conductance, mS/cm^2 (default 0.3, the HH leak)."),
-    stim_amp: Optional[str] = typer.Option(None, "--stim-amp", help="Stimulus current into the x = 0 end, nA (default 2.5 d^1.5 nA, or d^1.5/100 nA when passive)."),
+    stim_amp: Optional[str] = typer.Option(None, "--stim-amp", help="Stimulus current into the x = 0 end, nA (default 2.5 d^1.5 nA, or d^1.5/20 nA when passive)."),
     stim_dur: Optional[str] = typer.Option(None, "--stim-dur", help="Stimulus length, ms (default 0.1; passive: the whole run)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Save V(t, x) (.nc or .csv)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),

@@ -297,7 +297,12 @@ def plot_cable(run, path):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     x_mm = r.x_um / 1000.0
     n_snap = 6
-    idx = np.linspace(0, len(r.t_ms) - 1, n_snap + 1).astype(int)[1:]
+    fs = r.first_spike_ms[np.isfinite(r.first_spike_ms)]
+    if not run.passive and fs.size > 1:  # while the spike travels
+        times = np.linspace(fs.min(), fs.max(), n_snap)
+    else:  # a passive response builds up: early times matter most
+        times = r.t_ms[-1] * np.array([0.02, 0.05, 0.1, 0.2, 0.4, 1.0])
+    idx = np.clip(np.searchsorted(r.t_ms, times), 0, len(r.t_ms) - 1)
     cmap = plt.get_cmap("viridis")
     for k, i in enumerate(idx):
         axes[0].plot(x_mm, r.v_mV[i], color=cmap(k / max(n_snap - 1, 1)), label=f"{r.t_ms[i]:.2f} ms")
