@@ -254,15 +254,18 @@ def tree(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, ga,
             c = syn_comp[j]
             d[c] += gsyn
             b[c] += gsyn * syn_e[j]
-        # Hines elimination: leaves to root, then root to leaves
+        # Hines elimination: leaves to root, then root to leaves; the reciprocal
+        # of each pivot is kept so that back-substitution has no division
         for i in range(n - 1, 0, -1):
             p = parent[i]
-            f = ga[i] / d[i]
+            r = 1.0 / d[i]
+            d[i] = r
+            f = ga[i] * r
             d[p] -= f * ga[i]
             b[p] += f * b[i]
         vh[0] = b[0] / d[0]
         for i in range(1, n):
-            vh[i] = (b[i] + ga[i] * vh[parent[i]]) / d[i]
+            vh[i] = (b[i] + ga[i] * vh[parent[i]]) * d[i]
         tk = t0 + k * dt
         for i in range(n):
             v = V[i]
