@@ -95,9 +95,12 @@ def _gates(v, m, h, n, phidt):
     e18 = b32 * b8          # exp(-(v+65)/18)
     e10 = b32 * b32 * b8    # exp(-(v+65)/10)
     # m: alpha = 0.1 (v+40) / (1 - exp(-(v+40)/10)), beta = 4 exp(-(v+65)/18)
+    # near the removable singularity (x = d/10 -> 0) use x/(1 - exp(-x)) = 1 + x/2 + x^2/12 + O(x^4):
+    # exact to 1e-15 for |d| < 0.01 mV, where forming 1 - exp(-x) by subtraction would cancel digits
     d40 = v + 40.0
-    small = abs(d40) < 1e-6
-    num = 1.0 + d40 * 0.05 if small else 0.1 * d40
+    small = abs(d40) < 1e-2
+    x = d40 * 0.1
+    num = 1.0 + x * (0.5 + x * (1.0 / 12.0)) if small else 0.1 * d40
     den = 1.0 if small else 1.0 - e10 * 12.182493960703473  # exp(2.5)
     q = num + 4.0 * e18 * den
     inv = 1.0 / (q * den)
@@ -112,8 +115,9 @@ def _gates(v, m, h, n, phidt):
     h = xinf + (h - xinf) * _exp_neg(phidt * q * q * inv)
     # n: alpha = 0.01 (v+55) / (1 - exp(-(v+55)/10)), beta = 0.125 exp(-(v+65)/80)
     d55 = v + 55.0
-    small = abs(d55) < 1e-6
-    num = 0.1 + d55 * 0.005 if small else 0.01 * d55
+    small = abs(d55) < 1e-2
+    x = d55 * 0.1
+    num = 0.1 * (1.0 + x * (0.5 + x * (1.0 / 12.0))) if small else 0.01 * d55
     den = 1.0 if small else 1.0 - e10 * 2.718281828459045  # exp(1)
     q = num + 0.125 * e80 * den
     inv = 1.0 / (q * den)

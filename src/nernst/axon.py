@@ -20,8 +20,7 @@ from typing import Optional
 
 import numpy as np
 
-from .cable import (half_amplitude_velocity_m_s, input_resistance_Mohm, length_constant_um,
-                    steady_state_sealed, time_constant_ms)
+from .cable import half_amplitude_velocity_m_s, input_resistance_Mohm, steady_state_sealed
 from .errors import InvalidParameter
 from .excitability import CableResult, Injection, simulate_cable
 from .mechanisms.hh import HHParameters, resting_potential, steady_state
@@ -129,33 +128,63 @@ class AxonRun:
         return self.result.params.g_l if self.passive else resting_conductance(self.result.params)
 
 
+#: Largest number of compartments of one axon run.
+MAX_COMPARTMENTS = 200_000
+
+
+def _number(value, name, lo, hi) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise InvalidParameter(name, value, "must be a number")
+    value = float(value)
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise InvalidParameter(name, value, f"must be between {lo:g} and {hi:g}")
+    return value
+
+
 def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: Optional[int] = None,
              params: Optional[HHParameters] = None, dt: float = 0.01, duration: Optional[float] = None,
              r_axial: float = 35.4, passive: bool = False, stim_amp: Optional[float] = None,
              stim_dur: Optional[float] = None, backend: str = "auto") -> AxonRun:
-    """Stimulate the x = 0 end of an unbranched axon and measure what travels."""
+    """Stimulate the x = 0 end of an unbranched axon and measure what travels.
+
+    Errors name the argument: diameter, length, r_axial, compartments, dt,
+    duration, stim_amp, stim_dur, g_leak.
+    """
     params = HHParameters() if params is None else params
-    length_um = float(length_mm) * 1e3
-    sec_check = Section("axon", length_um, diameter_um, 1, r_axial_ohm_cm=r_axial)  # validates the numbers
-    d = sec_check.diameter_um
+    length_mm = _number(length_mm, "length", 1e-6, 1e5)  # mm: 1 nm to 100 m
+    length_um = length_mm * 1e3
+    d = _number(diameter_um, "diameter", 1e-3, 1e4)
+    r_axial = _number(r_axial, "r_axial", 1e-3, 1e7)
+    dt = _number(dt, "dt", 1e-6, 10.0)
     if compartments is None:
         compartments = max(d_lambda_compartments(length_um, d, r_axial, params.c_m, d_lambda=0.02), 21)
-    if isinstance(compartments, bool) or not isinstance(compartments, int) or not 3 <= compartments <= 200_000:
-        raise InvalidParameter("compartments", compartments, "must be a whole number from 3 to 200000")
+        if compartments > MAX_COMPARTMENTS:
+            raise InvalidParameter("length", length_mm, f"needs {compartments:.3g} compartments by the d_lambda rule "
+                                   f"for a {d:g} um axon (at most {MAX_COMPARTMENTS}); shorten it or set compartments")
+    if isinstance(compartments, bool) or not isinstance(compartments, int) or not 3 <= compartments <= MAX_COMPARTMENTS:
+        raise InvalidParameter("compartments", compartments, f"must be a whole number from 3 to {MAX_COMPARTMENTS}")
     g_rest = params.g_l if passive else resting_conductance(params)
-    lam = length_constant_um(d, 1e3 / g_rest, r_axial)
-    tau = time_constant_ms(1e3 / g_rest, params.c_m)
-    if stim_amp is None:
-        stim_amp = default_stimulus_nA(d, passive)
-    if duration is None:
+    if passive and not g_rest >= 1e-6:
+        raise InvalidParameter("g_leak", g_rest, "must be at least 1e-6 mS/cm^2 on a passive cable "
+                               "(without a leak nothing fades: the length constant is infinite)")
+    lam = math.sqrt(d * 1e-4 / 4.0 * (1e3 / g_rest) / r_axial) * 1e4
+    tau = 1e3 / g_rest * params.c_m * 1e-3
+    stim_amp = default_stimulus_nA(d, passive) if stim_amp is None else _number(stim_amp, "stim_amp", -1e7, 1e7)
+    if duration is not None:
+        duration = _number(duration, "duration", 1e-6, 1e9)
+    else:
         if passive:
             duration = 15.0 * tau
         else:
             # a generous guess of the travel time: HH scaling, v ~ sqrt(d) and ~ sqrt(rate factor)
             v_guess = 18.8 * math.sqrt(d / 476.0) * math.sqrt(params.phi / 3.0 ** 1.22)
             duration = 3.0 + 2.0 * length_mm / max(v_guess, 1e-3)
+    if dt > duration:
+        raise InvalidParameter("dt", dt, f"must not exceed the duration ({duration:g} ms)")
     if stim_dur is None:
         stim_dur = duration if passive else 0.1
+    else:
+        stim_dur = _number(stim_dur, "stim_dur", 0.0, 1e9)
     nsteps = max(int(round(duration / dt)), 1)
     every = max(1, int(math.ceil(nsteps * compartments / _MAX_KEPT)))
     sections = [Section("axon", length_um, d, compartments, "passive" if passive else "hh", r_axial_ohm_cm=r_axial)]

@@ -49,9 +49,9 @@ def length_constant_um(diameter_um, r_m_ohm_cm2, r_i_ohm_cm):
     >>> round(float(length_constant_um(476.0, 1e3 / 0.3, 35.4)))
     10585
     """
-    d = check_positive(diameter_um, "diameter")
-    rm = check_positive(r_m_ohm_cm2, "r_m")
-    ri = check_positive(r_i_ohm_cm, "r_i")
+    d = check_positive(diameter_um, "diameter", "um")
+    rm = check_positive(r_m_ohm_cm2, "r_m", "ohm cm^2")
+    ri = check_positive(r_i_ohm_cm, "r_i", "ohm cm")
     out = np.sqrt(_cm(d) / 4.0 * rm / ri) * 1e4
     return out if np.ndim(out) else float(out)
 
@@ -62,16 +62,16 @@ def time_constant_ms(r_m_ohm_cm2, c_m_uF_cm2=1.0):
     >>> round(time_constant_ms(1e3 / 0.3, 1.0), 3)
     3.333
     """
-    rm = check_positive(r_m_ohm_cm2, "r_m")
-    cm = check_positive(c_m_uF_cm2, "c_m")
+    rm = check_positive(r_m_ohm_cm2, "r_m", "ohm cm^2")
+    cm = check_positive(c_m_uF_cm2, "c_m", "uF/cm^2")
     out = rm * cm * 1e-3
     return out if np.ndim(out) else float(out)
 
 
 def axial_resistance_per_um(diameter_um, r_i_ohm_cm):
     """r_a = 4 R_i / (pi d^2) in ohm per um of cable."""
-    d = check_positive(diameter_um, "diameter")
-    ri = check_positive(r_i_ohm_cm, "r_i")
+    d = check_positive(diameter_um, "diameter", "um")
+    ri = check_positive(r_i_ohm_cm, "r_i", "ohm cm")
     return 4.0 * ri / (math.pi * _cm(d) ** 2) * 1e-4
 
 
@@ -91,7 +91,7 @@ def input_resistance_Mohm(diameter_um, r_m_ohm_cm2, r_i_ohm_cm, length_um=math.i
         raise InvalidParameter("where", where, "must be 'end' or 'middle'")
     if math.isinf(length_um):
         return float(ra * lam * 1e-6)
-    length = float(check_positive(length_um, "length"))
+    length = float(check_positive(length_um, "length", "um"))
     return float(ra * lam / math.tanh(length / lam) * 1e-6)
 
 
@@ -117,7 +117,7 @@ def steady_state_sealed(x_um, length_um, current_nA, diameter_um, r_m_ohm_cm2, r
     """
     lam = length_constant_um(diameter_um, r_m_ohm_cm2, r_i_ohm_cm)
     ra = axial_resistance_per_um(diameter_um, r_i_ohm_cm)
-    length = float(check_positive(length_um, "length"))
+    length = float(check_positive(length_um, "length", "um"))
     x = np.asarray(x_um, dtype=float)
     return current_nA * 1e-9 * ra * lam * np.cosh((length - x) / lam) / np.sinh(length / lam) * 1e3
 
@@ -136,7 +136,7 @@ def step_response_infinite(x_um, t_ms, current_nA, diameter_um, r_m_ohm_cm2, r_i
     tau = time_constant_ms(r_m_ohm_cm2, c_m_uF_cm2)
     ra = axial_resistance_per_um(diameter_um, r_i_ohm_cm)
     x = np.abs(np.asarray(x_um, dtype=float)) / lam
-    t = check_nonnegative(t_ms, "t") / tau
+    t = check_nonnegative(t_ms, "t", "ms") / tau
     x, t = np.broadcast_arrays(x, t)
     out = np.zeros(x.shape)
     on = t > 0

@@ -24,7 +24,7 @@ except ImportError:  # older typer depends on click
     from click.exceptions import ClickException as _ClickException
     from click.exceptions import UsageError as _UsageError
 
-from .errors import InvalidParameter, NernstError
+from .errors import InvalidParameter, NernstError, SolverError
 
 app = typer.Typer(
     name="nernst",
@@ -63,6 +63,8 @@ def _clean(obj):
         return {str(k): _clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
+    if getattr(obj, "ndim", 0) > 0 and hasattr(obj, "tolist"):  # numpy arrays
+        return [_clean(v) for v in obj.tolist()]
     if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
         obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj):
@@ -774,15 +776,27 @@ def _hh_params(temperature, reversals, preset, g_na, g_k, g_leak, e_leak):
     if reversals == ReversalKind.concentrations:
         from .presets import load_preset
 
-        spec = load_preset(preset or "squid_giant_axon")
+        spec = _preset_spec(preset)
         ions = {ion.symbol: ion for ion in spec.ions}
-        if "Na" not in ions or "K" not in ions:
-            raise InvalidParameter("--preset", preset, "needs Na and K concentrations")
         p = p.with_concentrations(ions["Na"].inside_mM, ions["Na"].outside_mM, ions["K"].inside_mM, ions["K"].outside_mM)
         p = replace(p, concentrations=dict(p.concentrations, preset=spec.name))
     elif preset is not None:
         raise InvalidParameter("--preset", preset, "only applies with --reversals concentrations")
     return p
+
+
+def _preset_spec(preset):
+    """A cell preset with Na+ and K+ (default: the squid giant axon); errors name --preset."""
+    from .presets import load_preset
+
+    try:
+        spec = load_preset(preset or "squid_giant_axon")
+    except InvalidParameter as exc:
+        raise exc.renamed("--preset") from None
+    symbols = {ion.symbol for ion in spec.ions}
+    if not {"Na", "K"} <= symbols:
+        raise InvalidParameter("--preset", preset, "needs Na and K concentrations")
+    return spec
 
 
 def _check_out_path(out: Optional[Path], suffixes=(".nc", ".csv")) -> None:
@@ -836,7 +850,9 @@ def spike(
 
     _check_plot_path(plot)
     _check_out_path(out)
-    params = _hh_params(temperature, reversals, preset, g_na, g_k, g_leak, e_leak)
+    if ions and reversals == ReversalKind.concentrations:
+        raise InvalidParameter("--reversals", "concentrations", "is implied by --ions (leave it out)")
+    params = _hh_params(temperature, reversals, None if ions else preset, g_na, g_k, g_leak, e_leak)
     amp = _q(current, "current", "--current")
     d0 = _q(delay, "time", "--delay")
     try:
@@ -858,12 +874,17 @@ def spike(
         raise exc.renamed(flag.get(exc.field, exc.field)) from None
     if ions:
         return _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, out, plot, as_json)
+    dur_ms, dt_ms = _q(duration, "time", "--duration"), _q(dt, "time", "--dt")
+    # keep at most about a million samples of the trace (spike times come from every step)
+    every = max(1, int(dur_ms / dt_ms // 1_000_000)) if dt_ms > 0 and math.isfinite(dur_ms / dt_ms) else 1
     try:
-        res = simulate_hh(0.0, _q(duration, "time", "--duration"), _q(dt, "time", "--dt"), params,
-                          stimulus=wave, threshold=_q(threshold, "voltage", "--threshold"))
+        res = simulate_hh(0.0, dur_ms, dt_ms, params, stimulus=wave, record_every=every,
+                          threshold=_q(threshold, "voltage", "--threshold"))
     except InvalidParameter as exc:
-        raise exc.renamed({"duration": "--duration", "dt": "--dt", "threshold": "--threshold"}
+        raise exc.renamed({"duration": "--duration", "dt": "--dt", "threshold": "--threshold", "record": "--duration"}
                           .get(exc.field, exc.field)) from None
+    except SolverError as exc:
+        raise InvalidParameter("--current", amp, f"is too strong ({exc})") from None
     if out is not None:
         ds = res.to_dataset()
         for name, arr in res.currents().items():
@@ -905,12 +926,9 @@ def spike(
 
 def _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, out, plot, as_json):
     from .excitability import simulate_hh_ions
-    from .presets import load_preset
 
-    spec = load_preset(preset or "squid_giant_axon")
+    spec = _preset_spec(preset)
     ions = {ion.symbol: ion for ion in spec.ions}
-    if "Na" not in ions or "K" not in ions:
-        raise InvalidParameter("--preset", preset, "needs Na and K concentrations")
     from dataclasses import replace
 
     base = replace(params, reversal_source="fixed", concentrations=None)
@@ -924,6 +942,8 @@ def _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, o
                                threshold=_q(threshold, "voltage", "--threshold"))
     except InvalidParameter as exc:
         raise exc.renamed(flags.get(exc.field, exc.field)) from None
+    except SolverError as exc:
+        raise InvalidParameter("--current", wave.describe("uA/cm^2"), f"cannot be run ({exc})") from None
     if out is not None:
         _save_dataset(res.to_dataset(), out)
     if plot is not None:
@@ -1052,7 +1072,16 @@ def cable(
         stim_amp=None if stim_amp is None else _q(stim_amp, "injected", "--stim-amp"),
         stim_dur=None if stim_dur is None else _q(stim_dur, "time", "--stim-dur"),
     )
-    res = run_axon(**kw)
+    flags = {"diameter": "--diameter", "length": "--length", "r_axial": "--r-axial", "compartments": "--compartments",
+             "dt": "--dt", "duration": "--duration", "stim_amp": "--stim-amp", "stim_dur": "--stim-dur",
+             "g_leak": "--g-leak"}
+    try:
+        res = run_axon(**kw)
+    except InvalidParameter as exc:
+        raise exc.renamed(flags.get(exc.field, exc.field)) from None
+    except SolverError as exc:
+        raise InvalidParameter("--stim-amp", kw["stim_amp"] if kw["stim_amp"] is not None else "default",
+                               f"is too strong for this axon ({exc})") from None
     if out is not None:
         _save_dataset(res.result.to_dataset(), out)
     if plot is not None:

@@ -110,6 +110,7 @@ class SpikeResult:
     threshold_mV: float
     backend: str
     gates: Optional[np.ndarray] = None
+    stimulus_uA_cm2: Optional[np.ndarray] = None  # one cell: the applied current at the recorded times
 
     @property
     def n_cells(self) -> int:
@@ -168,8 +169,12 @@ class SpikeResult:
         if self.gates is not None:
             for j, g in enumerate("mhn"):
                 data[g] = (("time", "cell"), self.gates[:, j:j + 1])
-        ds = xr.Dataset(data, coords={"time": ("time", self.t_ms, {"units": "ms"}),
-                                      "I_app": ("cell", self.amplitudes, {"units": "uA/cm^2"})})
+        coords = {"time": ("time", self.t_ms, {"units": "ms"})}
+        if self.n_cells > 1:
+            coords["I_app"] = ("cell", self.amplitudes, {"units": "uA/cm^2"})
+        if self.stimulus_uA_cm2 is not None and self.v_mV is not None:
+            data["I_stim"] = (("time",), self.stimulus_uA_cm2, {"units": "uA/cm^2"})
+        ds = xr.Dataset(data, coords=coords)
         ds.attrs.update({"model": "Hodgkin-Huxley 1952", "reversal_source": self.params.reversal_source,
                          "temperature_C": self.params.temperature_c, "dt_ms": self.dt_ms,
                          "rest_mV": self.rest_mV})
@@ -279,7 +284,11 @@ def simulate_hh(current=0.0, duration=100.0, dt=0.025, params: Optional[HHParame
     if record:
         v_out = rec[:, 0] if ncell == 1 else rec
     gates = recg.reshape(-1, 3) if record and ncell == 1 else None
-    return SpikeResult(t, v_out, times, nspk, params, rest, amps, stim_desc, duration, dt, threshold, used, gates)
+    stim_trace = None
+    if record and ncell == 1:  # mean current of the step ending at each recorded time (0 at t = 0)
+        stim_trace = np.concatenate([[0.0], amps[0] * shape[record_every - 1::record_every][:n_rec]])
+    return SpikeResult(t, v_out, times, nspk, params, rest, amps, stim_desc, duration, dt, threshold, used, gates,
+                       stim_trace)
 
 
 def _threaded_population(hhkernels, threads, V, M, H, N, per, amps, shape, dt, every, rec, threshold, spk, nspk):
@@ -368,7 +377,7 @@ def spike_features(t_ms, v_mV, threshold_mV=0.0, rest_mV=None, stimulus_start_ms
             tb = t[b] + (half - v[b]) / (v[b + 1] - v[b]) * (t[b + 1] - t[b])
             widths.append(float(tb - ta))
         else:
-            widths.append(float("nan"))
+            widths.append(None)  # the spike is cut off by the end of the trace
         vmin = float(np.min(v[ip:nxt + 1]))
         ahps.append(vmin)
         ahp_depth.append(float(v[k] - vmin))

@@ -72,7 +72,7 @@ class Section:
         if not isinstance(self.name, str) or not self.name:
             raise InvalidParameter("section name", self.name, "must be a non-empty text")
         object.__setattr__(self, "length_um", _check(self.length_um, f"{self.name}.length", 1e-3, 1e8))
-        object.__setattr__(self, "diameter_um", _check(self.diameter_um, f"{self.name}.diameter", 1e-3, 1e5))
+        object.__setattr__(self, "diameter_um", _check(self.diameter_um, f"{self.name}.diameter", 1e-3, 1e4))
         n = self.n_compartments
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 10**6:
             raise InvalidParameter(f"{self.name}.compartments", n, "must be a whole number from 1 to 1000000")
