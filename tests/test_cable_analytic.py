@@ -137,7 +137,7 @@ def test_spike_regenerates_while_a_passive_response_decays(squid_axon):
     # within 2 % of steady_state_sealed; nernst 3.376 -> 0.345 mV).
     passive = run_axon(476.0, 50.0, params=HHParameters().at_temperature(18.5), passive=True)
     s = passive.summary()
-    got, theory = s["steady_mV_at_quarters"], s["steady_mV_theory_sealed"]
+    got, theory = s["steady_mV_at_quarters"], s["steady_mV_theory"]
     np.testing.assert_allclose(got, theory, rtol=0.02)
     assert got[1] < 0.15 * got[0]
 
@@ -218,3 +218,26 @@ def test_myelinated_axon_conducts_faster_than_unmyelinated():
     v_plain = plain.velocity(2500.0, 7500.0)
     assert v_my is not None and v_plain is not None
     assert v_my > 3.0 * v_plain
+
+
+@pytest.mark.parametrize("end", ["sealed", "infinite", "killed"])
+def test_far_end_boundaries_match_cable_theory(end):
+    # Reference: steady states of a finite cable fed at x = 0 (Jack, Noble & Tsien 1975, ch. 3):
+    # sealed  V = I r_a lam cosh((L-x)/lam)/sinh(L/lam); infinite (terminated by 1/(r_a lam))
+    # V = I r_a lam exp(-x/lam); killed V = I r_a lam sinh((L-x)/lam)/cosh(L/lam).
+    # Tolerance 0.2 %: second-order discretization error of ~50 compartments per length constant.
+    from nernst.axon import run_axon
+
+    run = run_axon(476.0, 10.0, None, None, 0.01, None, 35.4, True, end=end)
+    s = run.summary()
+    np.testing.assert_allclose(s["steady_mV_at_quarters"], s["steady_mV_theory"], rtol=2e-3)
+    # the three boundaries order the profiles: a sealed tip holds charge, a cut end drains it
+    assert s["far_end"] == end
+
+
+def test_far_end_boundaries_order():
+    from nernst.axon import run_axon
+
+    v = {e: run_axon(476.0, 10.0, None, None, 0.01, None, 35.4, True, end=e).summary()["steady_mV_at_quarters"][1]
+         for e in ("sealed", "infinite", "killed")}
+    assert v["sealed"] > v["infinite"] > v["killed"] > 0

@@ -20,7 +20,8 @@ from typing import Optional
 
 import numpy as np
 
-from .cable import half_amplitude_velocity_m_s, input_resistance_Mohm, steady_state_sealed
+from .cable import (half_amplitude_velocity_m_s, input_resistance_Mohm, steady_state_infinite, steady_state_killed,
+                    steady_state_sealed)
 from .errors import InvalidParameter
 from .excitability import CableResult, Injection, simulate_cable
 from .mechanisms.hh import HHParameters, resting_potential, steady_state
@@ -57,6 +58,7 @@ class AxonRun:
     stim_amp_nA: float
     stim_dur_ms: float
     r_axial: float
+    end: str
     lambda_um: float
     tau_ms: float
     i_quarter: int
@@ -98,13 +100,13 @@ class AxonRun:
             "velocity_m_s": self.velocity_m_s,
             "length_constant_um": self.lambda_um,
             "time_constant_ms": self.tau_ms,
-            "input_resistance_Mohm": input_resistance_Mohm(self.diameter_um, 1e3 / self._g_rest(), self.r_axial,
-                                                           self.length_mm * 1e3),
+            "input_resistance_Mohm": self.input_resistance_Mohm(),
             "diameter_um": self.diameter_um, "length_mm": self.length_mm,
             "compartments": int(r.tree.n), "dt_ms": r.dt_ms, "duration_ms": r.duration_ms,
             "temperature_C": p.temperature_c, "r_axial_ohm_cm": self.r_axial,
             "g_leak_mS_cm2": p.g_l, "rest_mV": r.rest_mV, "backend": r.backend,
             "stimulus": {"amplitude_nA": self.stim_amp_nA, "duration_ms": self.stim_dur_ms, "at": "x = 0 end"},
+            "far_end": self.end,
             "measured_at_um": xq,
         }
         if self.passive:
@@ -114,8 +116,11 @@ class AxonRun:
             out["half_amplitude_velocity_theory_m_s"] = half_amplitude_velocity_m_s(
                 self.diameter_um, 1e3 / p.g_l, self.r_axial, p.c_m)
             out["steady_mV_at_quarters"] = [float(r.v_mV[-1, c] - r.rest_mV) for c in cols]
-            out["steady_mV_theory_sealed"] = [float(v) for v in steady_state_sealed(
-                np.array(xq), self.length_mm * 1e3, self.stim_amp_nA, self.diameter_um, 1e3 / p.g_l, self.r_axial)]
+            args = (self.stim_amp_nA, self.diameter_um, 1e3 / p.g_l, self.r_axial)
+            theory = {"sealed": lambda x: steady_state_sealed(x, self.length_mm * 1e3, *args),
+                      "infinite": lambda x: steady_state_infinite(x, *args, semi_infinite=True),
+                      "killed": lambda x: steady_state_killed(x, self.length_mm * 1e3, *args)}[self.end]
+            out["steady_mV_theory"] = [float(v) for v in theory(np.array(xq))]
         else:
             fs = r.first_spike_ms
             out["velocity_kind"] = "first 0 mV crossing"
@@ -123,6 +128,17 @@ class AxonRun:
                                                  for i in (self.i_quarter, self.i_three_quarter)]
             out["peak_mV_at_quarters"] = [float(r.v_mV[:, c].max()) for c in cols]
         return out
+
+    def input_resistance_Mohm(self) -> float:
+        """Input resistance at the stimulated end for this far-end boundary (cable theory, at rest)."""
+        rm = 1e3 / self._g_rest()
+        if self.end == "infinite":
+            return input_resistance_Mohm(self.diameter_um, rm, self.r_axial)
+        sealed = input_resistance_Mohm(self.diameter_um, rm, self.r_axial, self.length_mm * 1e3)
+        if self.end == "sealed":
+            return sealed
+        t = math.tanh(self.length_mm * 1e3 / self.lambda_um)
+        return sealed * t * t  # r_a lambda tanh(L/lambda) = (r_a lambda coth) tanh^2
 
     def _g_rest(self) -> float:
         return self.result.params.g_l if self.passive else resting_conductance(self.result.params)
@@ -144,12 +160,19 @@ def _number(value, name, lo, hi) -> float:
 def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: Optional[int] = None,
              params: Optional[HHParameters] = None, dt: float = 0.01, duration: Optional[float] = None,
              r_axial: float = 35.4, passive: bool = False, stim_amp: Optional[float] = None,
-             stim_dur: Optional[float] = None, backend: str = "auto") -> AxonRun:
+             stim_dur: Optional[float] = None, end: str = "sealed", backend: str = "auto") -> AxonRun:
     """Stimulate the x = 0 end of an unbranched axon and measure what travels.
 
+    *end* is the far end's boundary: "sealed" (no current leaves: the tip of a
+    real axon), "infinite" (terminated by the input conductance of the missing
+    semi-infinite cable at rest, 1/(r_a lambda), so the axon behaves as an
+    endless one) or "killed" (short-circuited to the resting potential).
+
     Errors name the argument: diameter, length, r_axial, compartments, dt,
-    duration, stim_amp, stim_dur, g_leak.
+    duration, stim_amp, stim_dur, g_leak, end.
     """
+    if end not in ("sealed", "infinite", "killed"):
+        raise InvalidParameter("end", end, "must be 'sealed', 'infinite' or 'killed'")
     params = HHParameters() if params is None else params
     length_mm = _number(length_mm, "length", 1e-6, 1e5)  # mm: 1 nm to 100 m
     length_um = length_mm * 1e3
@@ -189,10 +212,22 @@ def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: 
     every = max(1, int(math.ceil(nsteps * compartments / _MAX_KEPT)))
     sections = [Section("axon", length_um, d, compartments, "passive" if passive else "hh", r_axial_ohm_cm=r_axial)]
     inj = [Injection(Step(stim_amp, 0.0, stim_dur), "axon", 0.0)]
-    res = simulate_cable(sections, duration, dt, params, injections=inj, record="all", record_every=every,
-                         backend=backend)
+    terminal = []
+    if end != "sealed":
+        from .mechanisms.synapses import PointConductance
+
+        r_a = 4.0 * r_axial / (math.pi * (d * 1e-4) ** 2) * 1e-4  # ohm per um
+        # the boundary is at the tip, half a compartment beyond the last centre: in series with
+        # that half compartment's axial resistance, the terminating resistance is r_a lambda
+        # (the missing semi-infinite cable) or zero (killed)
+        r_half = r_a * 0.5 * length_um / compartments
+        r_term = r_a * lam if end == "infinite" else 0.0
+        terminal = [PointConductance(1e6 / (r_half + r_term), resting_potential(params), "axon", 1.0,
+                                     f"{end} end")]
+    res = simulate_cable(sections, duration, dt, params, injections=inj, synapses=terminal, record="all",
+                         record_every=every, backend=backend)
     x = res.tree.x_um
     iq = int(np.argmin(np.abs(x - 0.25 * length_um)))
     i3 = int(np.argmin(np.abs(x - 0.75 * length_um)))
-    return AxonRun(res, passive, d, float(length_mm), float(stim_amp), float(stim_dur), float(r_axial),
+    return AxonRun(res, passive, d, float(length_mm), float(stim_amp), float(stim_dur), float(r_axial), end,
                    float(lam), float(tau), iq, i3)

@@ -31,6 +31,7 @@ __all__ = [
     "input_resistance_Mohm",
     "steady_state_infinite",
     "steady_state_sealed",
+    "steady_state_killed",
     "step_response_infinite",
     "half_amplitude_velocity_m_s",
 ]
@@ -120,6 +121,19 @@ def steady_state_sealed(x_um, length_um, current_nA, diameter_um, r_m_ohm_cm2, r
     length = float(check_positive(length_um, "length", "um"))
     x = np.asarray(x_um, dtype=float)
     return current_nA * 1e-9 * ra * lam * np.cosh((length - x) / lam) / np.sinh(length / lam) * 1e3
+
+
+def steady_state_killed(x_um, length_um, current_nA, diameter_um, r_m_ohm_cm2, r_i_ohm_cm):
+    """Steady depolarization (mV) along a finite cable whose far end is short-circuited to rest.
+
+    V(x) = I r_a lambda sinh((L - x)/lambda) / cosh(L/lambda): V falls to zero at
+    the cut end (Jack, Noble & Tsien 1975, ch. 3 "killed end").
+    """
+    lam = length_constant_um(diameter_um, r_m_ohm_cm2, r_i_ohm_cm)
+    ra = axial_resistance_per_um(diameter_um, r_i_ohm_cm)
+    length = float(check_positive(length_um, "length", "um"))
+    x = np.asarray(x_um, dtype=float)
+    return current_nA * 1e-9 * ra * lam * np.sinh((length - x) / lam) / np.cosh(length / lam) * 1e3
 
 
 def step_response_infinite(x_um, t_ms, current_nA, diameter_um, r_m_ohm_cm2, r_i_ohm_cm, c_m_uF_cm2=1.0,

@@ -748,6 +748,12 @@ class StimKind(str, Enum):
     train = "train"
 
 
+class EndKind(str, Enum):
+    sealed = "sealed"
+    infinite = "infinite"
+    killed = "killed"
+
+
 class ReversalKind(str, Enum):
     fixed = "fixed"
     concentrations = "concentrations"
@@ -1050,6 +1056,7 @@ def cable(
     duration: Optional[str] = typer.Option(None, "--duration", help="Simulated time, ms (default: long enough for the spike, or 15 time constants when passive)."),
     r_axial: str = typer.Option("35.4", "--r-axial", help="Axial resistivity, ohm cm."),
     passive: bool = typer.Option(False, "--passive", help="Leak conductance only: a graded potential spreading and fading."),
+    end: EndKind = typer.Option(EndKind.sealed, "--end", help="Far end: sealed (a real tip), infinite (behaves as an endless axon) or killed (cut, short-circuited)."),
     g_leak: Optional[str] = typer.Option(None, "--g-leak", help="Leak conductance, mS/cm^2 (default 0.3, the HH leak)."),
     stim_amp: Optional[str] = typer.Option(None, "--stim-amp", help="Stimulus current into the x = 0 end, nA (default 2.5 d^1.5 nA, or d^1.5/20 nA when passive)."),
     stim_dur: Optional[str] = typer.Option(None, "--stim-dur", help="Stimulus length, ms (default 0.1; passive: the whole run)."),
@@ -1071,6 +1078,7 @@ def cable(
         r_axial=_q(r_axial, "resistivity", "--r-axial"), passive=passive,
         stim_amp=None if stim_amp is None else _q(stim_amp, "injected", "--stim-amp"),
         stim_dur=None if stim_dur is None else _q(stim_dur, "time", "--stim-dur"),
+        end=end.value,
     )
     flags = {"diameter": "--diameter", "length": "--length", "r_axial": "--r-axial", "compartments": "--compartments",
              "dt": "--dt", "duration": "--duration", "stim_amp": "--stim-amp", "stim_dur": "--stim-dur",
@@ -1102,8 +1110,9 @@ def cable(
     if passive:
         con.print(f"half-amplitude point moves at {_fmt(v, 2, 'm/s')} between 1/4 and 3/4 "
                   f"(2 lambda/tau = {summary['half_amplitude_velocity_theory_m_s']:.2f} m/s on an infinite cable)")
-        con.print(f"steady depolarization: {summary['steady_mV_at_quarters'][0]:.3f} mV at 1/4, "
-                  f"{summary['steady_mV_at_quarters'][1]:.3f} mV at 3/4 of the length")
+        q, th = summary["steady_mV_at_quarters"], summary["steady_mV_theory"]
+        con.print(f"steady depolarization: {q[0]:.3f} mV at 1/4, {q[1]:.3f} mV at 3/4 of the length "
+                  f"(cable theory, {end.value} end: {th[0]:.3f} and {th[1]:.3f} mV)")
     else:
         con.print(f"[bold]conduction velocity {_fmt(v, 2, 'm/s')}[/bold] (between 1/4 and 3/4 of the length); "
                   f"spike peak {summary['peak_mV_at_quarters'][0]:.1f} / {summary['peak_mV_at_quarters'][1]:.1f} mV")

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import InvalidParameter
 
-__all__ = ["Synapse", "alpha", "double_exponential", "ampa", "gaba_a", "gaba_a_reversal", "gaba_a_reversal_from_cell"]
+__all__ = ["Synapse", "PointConductance", "alpha", "double_exponential", "ampa", "gaba_a", "gaba_a_reversal", "gaba_a_reversal_from_cell"]
 
 
 def _positive(value, field, hi=1e9):
@@ -103,6 +103,35 @@ class Synapse:
     def excitatory_at(self, v_rest: float) -> bool:
         """True when opening the synapse at *v_rest* depolarizes (E_syn above rest)."""
         return self.e_rev_mV > v_rest
+
+
+@dataclass(frozen=True)
+class PointConductance:
+    """A constant conductance (uS) to a reversal potential at one point of a cable.
+
+    Used for cable ends: a conductance equal to the input conductance of the
+    missing semi-infinite cable, 1 / (r_a lambda), makes a finite cable behave
+    as an infinite one; a very large one to rest makes a "killed" (short-
+    circuited) end.  Also a model of an electrode's leak.
+    """
+
+    g_uS: float
+    e_rev_mV: float
+    section: Optional[str] = None
+    x: float = 1.0
+    label: str = "point conductance"
+
+    def __post_init__(self):
+        g = self.g_uS
+        if isinstance(g, bool) or not isinstance(g, (int, float)) or not (math.isfinite(g) and 0.0 <= g <= 1e9):
+            raise InvalidParameter("g", g, "must be a conductance between 0 and 1e9 uS")
+        if not (isinstance(self.e_rev_mV, (int, float)) and math.isfinite(self.e_rev_mV)):
+            raise InvalidParameter("e_rev", self.e_rev_mV, "must be a finite potential")
+        if not (isinstance(self.x, (int, float)) and 0.0 <= float(self.x) <= 1.0):
+            raise InvalidParameter("x", self.x, "must be between 0 and 1 (position along the section)")
+
+    def conductance(self, t) -> np.ndarray:
+        return np.full(np.shape(t), float(self.g_uS))
 
 
 def _onsets(onset) -> Tuple[float, ...]:
