@@ -27,6 +27,7 @@ from .excitability import CableResult, Injection, simulate_cable
 from .mechanisms.hh import HHParameters, resting_potential, steady_state
 from .morphology import Section, d_lambda_compartments
 from .stimulus import Step
+from .validation import check_range
 
 __all__ = ["AxonRun", "run_axon", "default_stimulus_nA"]
 
@@ -148,13 +149,7 @@ class AxonRun:
 MAX_COMPARTMENTS = 200_000
 
 
-def _number(value, name, lo, hi) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise InvalidParameter(name, value, "must be a number")
-    value = float(value)
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise InvalidParameter(name, value, f"must be between {lo:g} and {hi:g}")
-    return value
+_number = check_range
 
 
 def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: Optional[int] = None,

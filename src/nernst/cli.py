@@ -603,14 +603,7 @@ def simulate(
     from .results import OUT_SUFFIXES, save_trajectory, trajectory_summary
 
     _check_plot_path(plot)
-    if out is not None:
-        if out.suffix.lower() not in OUT_SUFFIXES:
-            raise InvalidParameter("--out", str(out), "must end in .nc or .csv")
-        if out.is_dir():
-            raise InvalidParameter("--out", str(out), "is a folder; give a file name")
-        parent = out.parent if str(out.parent) else Path(".")
-        if not parent.is_dir():
-            raise InvalidParameter("--out", str(out), f"folder {str(parent)!r} does not exist")
+    _check_out_path(out, OUT_SUFFIXES)
     cfg = _load_cell(config)
     if duration is not None:
         from .cellconfig import parse_seconds

@@ -27,6 +27,7 @@ import numpy as np
 from .errors import InvalidParameter, SolverError
 from .mechanisms.hh import HHParameters, resting_potential, steady_state
 from .stimulus import Ramp, Step, Train, check_waveforms, mean_per_step
+from .validation import check_range
 
 __all__ = [
     "SpikeResult", "CableResult", "Injection", "simulate_hh", "voltage_clamp", "iv_curve",
@@ -43,13 +44,7 @@ MAX_RECORDED = 50_000_000
 V_LIMIT = 1000.0
 
 
-def _float(value, name, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise InvalidParameter(name, value, "must be a number")
-    value = float(value)
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise InvalidParameter(name, value, f"must be between {lo:g} and {hi:g}")
-    return value
+_float = check_range
 
 
 def _steps(duration, dt, n_units=1):

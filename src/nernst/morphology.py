@@ -26,6 +26,7 @@ import numpy as np
 
 from .errors import InvalidParameter
 from .mechanisms.hh import HHParameters
+from .validation import check_range
 
 __all__ = [
     "Section", "Tree", "compile_tree", "axon", "ball_and_stick", "soma_dendrite_axon",
@@ -40,13 +41,7 @@ MYELIN_FACTOR = 200.0
 MEMBRANES = ("hh", "passive", "myelin")
 
 
-def _check(value, field_name, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise InvalidParameter(field_name, value, "must be a number")
-    value = float(value)
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise InvalidParameter(field_name, value, f"must be between {lo:g} and {hi:g}")
-    return value
+_check = check_range
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import InvalidParameter
+from .validation import check_range
 
 __all__ = ["Step", "Ramp", "Train", "mean_per_step", "check_waveforms"]
 
@@ -26,15 +27,7 @@ __all__ = ["Step", "Ramp", "Train", "mean_per_step", "check_waveforms"]
 MAX_AMPLITUDE = 1e7
 
 
-def _num(value, field, lo=-math.inf, hi=math.inf, allow_inf=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise InvalidParameter(field, value, "must be a number")
-    value = float(value)
-    if math.isnan(value) or (math.isinf(value) and not allow_inf):
-        raise InvalidParameter(field, value, "must be a finite number")
-    if not lo <= value <= hi:
-        raise InvalidParameter(field, value, f"must be between {lo:g} and {hi:g}")
-    return value
+_num = check_range
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ scalar input).  They never coerce a bad value into a good one.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from .constants import ZERO_CELSIUS
 from .errors import InvalidParameter
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "check_valence",
     "check_temperature",
     "check_scalar",
+    "check_range",
     "check_length",
     "broadcast_shape",
     "finite_result",
@@ -177,6 +178,8 @@ def check_temperature(value, field: str = "temperature_c"):
     """Temperature in degC must be finite and above absolute zero (-273.15 degC)."""
     arr = check_finite(value, field)
     a = np.asarray(arr, dtype=float)
+    from .constants import ZERO_CELSIUS  # here, not at import: keeps SciPy off the HH path
+
     bad = a <= -ZERO_CELSIUS
     if np.any(bad):
         raise InvalidParameter(field, _first_bad(a, bad), "must be above absolute zero (-273.15 degC)")
@@ -192,6 +195,22 @@ def check_scalar(value, field: str) -> float:
     if np.ndim(arr) != 0:
         raise InvalidParameter(field, value, "must be a single number, not an array")
     return float(arr)
+
+
+def check_range(value, field: str, lo: float, hi: float, allow_inf: bool = False) -> float:
+    """One real number (not text, not a boolean) between *lo* and *hi*, as a float.
+
+    >>> check_range(2, "count", 1, 10)
+    2.0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameter(field, value, "must be a number")
+    value = float(value)
+    if math.isnan(value) or (math.isinf(value) and not allow_inf):
+        raise InvalidParameter(field, value, "must be a finite number")
+    if not lo <= value <= hi:
+        raise InvalidParameter(field, value, f"must be between {lo:g} and {hi:g}")
+    return value
 
 
 def broadcast_shape(**arrays) -> tuple:
