@@ -913,7 +913,7 @@ def spike(
             tab.add_column(col, justify="right")
         for k in range(min(f["spike_count"], 10)):
             tab.add_row(str(k + 1), f"{f['spike_times_ms'][k]:.3f}", f"{f['threshold_mV'][k]:.1f}",
-                        f"{f['peak_mV'][k]:.1f}", _fmt(f["width_ms"][k], 3), f"{f['ahp_mV'][k]:.1f}")
+                        f"{f['peak_mV'][k]:.1f}", _fmt(f["width_ms"][k], 3), _fmt(f["ahp_mV"][k], 1))
         con.print(tab)
         if f["spike_count"] > 10:
             con.print(f"[dim]... {f['spike_count'] - 10} more (use --json)[/dim]")
@@ -975,7 +975,7 @@ def _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, o
 
 @app.command()
 def clamp(
-    to: Optional[List[str]] = typer.Option(None, "--to", help="Command potential(s), mV; repeat for several steps (default: -65 to +55 by 20)."),
+    to: Optional[List[str]] = typer.Option(None, "--to", help="Command potential(s), mV; repeat for several steps (default: -45 to +55 by 20)."),
     holding: Optional[str] = typer.Option(None, "--holding", help="Holding potential, mV (default: rest)."),
     step: str = typer.Option("10", "--step", help="Step length, ms."),
     temperature: Optional[str] = typer.Option(None, "--temperature", help="Temperature, degC (default 6.3)."),

@@ -373,9 +373,14 @@ def spike_features(t_ms, v_mV, threshold_mV=0.0, rest_mV=None, stimulus_start_ms
             widths.append(float(tb - ta))
         else:
             widths.append(None)  # the spike is cut off by the end of the trace
-        vmin = float(np.min(v[ip:nxt + 1]))
-        ahps.append(vmin)
-        ahp_depth.append(float(v[k] - vmin))
+        seg_after = v[ip:nxt + 1]
+        j = int(np.argmin(seg_after))
+        if widths[-1] is None or (j + 1 == seg_after.size and nxt == len(v) - 1):
+            ahps.append(None)  # the trace ends before the after-hyperpolarization is over
+            ahp_depth.append(None)
+        else:
+            ahps.append(float(seg_after[j]))
+            ahp_depth.append(float(v[k] - seg_after[j]))
     span = t[-1] - max(stimulus_start_ms, t[0])
     out = {
         "spike_count": int(len(up)),

@@ -14,7 +14,7 @@ Three implementations share one calling convention, chosen by :func:`backend`:
     the Numba sources compiled ahead of time into an extension module kept in
     a cache folder (``$NERNST_CACHE_DIR``, else ``~/.cache/nernst``).  Loading it
     needs only NumPy, so a short run does not pay Numba's import (~0.5 s).  It is
-    built on first use (a one-time ~30 s) or by ``python -m nernst.hhkernels``;
+    built on first use (a one-time 10-20 s) or by ``python -m nernst.hhkernels``;
 ``"jit"``
     the same sources compiled by Numba at run time (cached on disk; LLVM's
     default vector width, so slower than "aot" on AVX-512 machines);

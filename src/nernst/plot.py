@@ -228,7 +228,8 @@ def plot_spike(result, path):
     for name, e, col in (("E_Na", p.e_na, ION_COLORS["Na"]), ("E_K", p.e_k, ION_COLORS["K"]),
                          ("E_L", p.e_l, "#777777")):
         ax.axhline(e, color=col, ls="--", lw=0.8)
-        ax.text(t[-1], e, f" {name} {e:+.0f}", color=col, va="center", fontsize=8)
+        ax.text(0.995, e, f"{name} {e:+.0f} ", color=col, va="bottom", ha="right", fontsize=8,
+                transform=ax.get_yaxis_transform())
     ax.axhline(result.rest_mV, color="#999999", ls=":", lw=0.8)
     for ts in result.spike_times_ms[0]:
         ax.plot([ts], [result.threshold_mV], marker="|", color="#D55E00", ms=10)
