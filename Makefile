@@ -35,6 +35,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/equilibrium.py
 	$(BIN)/python bench/dynamics.py
+	$(BIN)/python bench/excitability.py  # ~9 min; Brian2/Jaxley only if .venv-peers exists (bench/peers/README.md)
 
 docs-figures: $(STAMP)
 	$(BIN)/python docs/make_figures.py
