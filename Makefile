@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: run test install bench docs-figures clean
+.PHONY: run test install browser bench docs-figures clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,17 @@ run: $(STAMP)
 	$(BIN)/nernst compare --plot $(OUT)/compare_presets.png
 	$(BIN)/nernst spike --current 10 --duration 50 --plot $(OUT)/spike.png
 	$(BIN)/nernst cable --diameter 476 --length 50 --temperature 18.5 --plot $(OUT)/cable.png
+	@echo "figures written to $(OUT)/; starting the explorer (Ctrl+C stops it)"
+	$(BIN)/nernst explore --host 127.0.0.1 --port 8050
 
-test: $(STAMP)
+# Browser tests drive Debian's chromium (Playwright cannot download a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  (echo "installing Debian's chromium for the browser tests" && apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "warning: chromium could not be installed; the browser tests will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n 2 --doctest-modules src/nernst tests
 
 bench: $(STAMP)

@@ -1,0 +1,19 @@
+"""The nernst explorer (``nernst explore``): a Dash app over the engine.
+
+Importing this package does not import Dash; :func:`create_app` does.
+"""
+
+from .app import create_app
+
+__all__ = ["create_app", "serve"]
+
+
+def serve(host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> None:
+    """Serve the explorer with waitress when installed, else Flask's threaded server."""
+    app = create_app()
+    try:
+        from waitress import serve as waitress_serve
+    except ImportError:  # pragma: no cover - waitress is a dependency of the web extra
+        app.run(host=host, port=port, debug=False, threaded=True)
+        return
+    waitress_serve(app.server, host=host, port=port, threads=threads, max_request_body_size=256 * 1024)

@@ -1,0 +1,720 @@
+"""The explorer: a Dash app in which every number comes from a nernst call.
+
+Four tabs share one URL state (:mod:`nernst.web.state`):
+
+* Equilibrium - an editable ion table, presets, temperature; E_X of every
+  ion against V_rest (GHK, weighted average, chord), driving forces, each
+  ion's current at rest, how few ions charge the membrane, and the equations
+  with the user's numbers in them;
+* Story - the resting potential forming step by step (:mod:`nernst.story`);
+* Scenarios - pump block, hyperkalemia, KCC2 loss, ... as time courses that
+  can be overlaid for comparison (:func:`nernst.dynamics.simulate`);
+* Excitability - an action potential with the currents under it, and an
+  axon that conducts it or a passive cable along which a graded potential fades.
+
+The app adds no physics.  Bad values show a message next to the controls and
+the last good result stays on screen.  Sizes are bounded (ions per table,
+request bodies, run lengths).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import lru_cache
+
+from ..errors import NernstError
+from . import state as st
+
+__all__ = ["create_app"]
+
+MAX_REQUEST_BYTES = 256 * 1024
+ION_COLS = [("ion", "ion", "text"), ("z", "valence z", "numeric"), ("inside", "inside (mM)", "numeric"),
+            ("outside", "outside (mM)", "numeric"), ("P", "permeability (rel.)", "numeric")]
+ION_COLORS = {"K": "#E69F00", "Na": "#0072B2", "Cl": "#009E73", "Ca": "#CC79A7", "Mg": "#56B4E9",
+              "H": "#D55E00", "HCO3": "#7F7F7F"}
+CELL_RADIUS_UM = 10.0  # the cell whose capacitor is counted (a sphere 20 um across)
+GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+# limits of the excitability controls (the engine checks again)
+LIMITS = {"I": (-200.0, 200.0), "dur": (1.0, 500.0), "temp": (0.0, 40.0), "d": (1.0, 1000.0), "L": (1.0, 100.0)}
+
+
+# ---------------------------------------------------------------------------
+# engine calls (cached: the same inputs give the same numbers)
+# ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=64)
+def _preset_rows(name: str):
+    from ..presets import load_preset
+
+    spec = load_preset(name)
+    rows = []
+    for ion in spec.ions:
+        rows.append({"ion": ion.symbol, "z": ion.valence, "inside": ion.inside_mM, "outside": ion.outside_mM,
+                     "P": ion.permeability if ion.permeability is not None else 0.0})
+    return tuple(tuple(sorted(r.items())) for r in rows), spec.temperature_c, spec.title or name
+
+
+def preset_rows(name: str):
+    rows, t, title = _preset_rows(name)
+    return [dict(r) for r in rows], t, title
+
+
+def _spec(rows, temperature):
+    """A CellSpec from table rows, through the same validation as a config file."""
+    from ..config import spec_from_dict
+
+    if not rows:
+        raise NernstError("the table is empty: add at least one ion")
+    if len(rows) > st.MAX_IONS:
+        raise NernstError(f"at most {st.MAX_IONS} ions")
+    ions = {}
+    for k, r in enumerate(rows):
+        sym = str(r.get("ion") or "").strip()
+        if not sym:
+            raise NernstError(f"row {k + 1}: the ion needs a symbol (e.g. K, Na, Cl, A)")
+        entry = {}
+        for key, name in (("z", "valence"), ("inside", "inside"), ("outside", "outside"), ("P", "permeability")):
+            v = r.get(key)
+            if v is None or v == "":
+                if key == "z":
+                    continue  # known ions have a default valence
+                raise NernstError(f"{sym}: {name} is empty")
+            try:
+                entry[name] = float(v)
+            except (TypeError, ValueError):
+                raise NernstError(f"{sym}: {name} {v!r} is not a number") from None
+        ions[sym] = entry
+    try:
+        t = float(temperature)
+    except (TypeError, ValueError):
+        raise NernstError(f"temperature {temperature!r} is not a number") from None
+    return spec_from_dict({"temperature_c": t, "ions": ions})
+
+
+def equilibrium_view(rows, temperature) -> dict:
+    """Everything the Equilibrium tab shows, computed by the engine."""
+    from .. import membrane
+    from ..rest import resting_state
+
+    spec = _spec(rows, temperature)
+    rep = resting_state(spec)
+    geo = membrane.sphere(CELL_RADIUS_UM)
+    k = next((i for i in rep.ions if i.symbol == "K"), None)
+    charge = membrane.charge_to_move(geo, 1.0, abs(rep.rest_mV), 1, k.inside_mM if k else None)
+    return {"report": rep, "spec": spec, "charge": charge}
+
+
+# ---------------------------------------------------------------------------
+# figures
+# ---------------------------------------------------------------------------
+
+def _go():
+    import plotly.graph_objects as go
+
+    return go
+
+
+def _layout(fig, title, height=380):
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=height, margin=dict(l=60, r=20, t=50, b=50),
+                      template="plotly_white", legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def equilibrium_figure(view):
+    go = _go()
+    rep = view["report"]
+    ions = [i for i in rep.ions if i.equilibrium_mV is not None]
+    fig = go.Figure()
+    fig.add_bar(x=[i.symbol for i in ions], y=[i.equilibrium_mV for i in ions],
+                marker_color=[ION_COLORS.get(i.symbol, "#444444") for i in ions],
+                text=[f"{i.equilibrium_mV:+.1f}" for i in ions], textposition="outside", name="E_X (Nernst)",
+                hovertemplate="E_%{x} = %{y:.2f} mV<extra></extra>")
+    lines = [("GHK", rep.ghk_mV, "black", "solid"), ("weighted average", rep.weighted_mV, "#666666", "dash")]
+    if rep.chord_mV is not None:
+        lines.append(("chord", rep.chord_mV, "#999999", "dot"))
+    for (name, v, col, dash), pos in zip(lines, ("top left", "bottom right", "top right")):
+        fig.add_hline(y=v, line=dict(color=col, dash=dash, width=2),
+                      annotation_text=f"V_rest {name} {v:+.1f} mV", annotation_position=pos)
+    fig.update_yaxes(title="potential (mV)", zeroline=True)
+    return _layout(fig, f"Equilibrium potentials and the resting potential at {rep.temperature_c:g} °C")
+
+
+def current_figure(view):
+    go = _go()
+    rep = view["report"]
+    ions = [i for i in rep.ions if (i.permeability or 0) > 0 or (i.conductance or 0) > 0]
+    fig = go.Figure()
+    fig.add_bar(x=[i.symbol for i in ions], y=[i.driving_force_mV for i in ions], name="driving force V - E_X (mV)",
+                marker_color=[ION_COLORS.get(i.symbol, "#444444") for i in ions], opacity=0.55)
+    fig.add_bar(x=[i.symbol for i in ions], y=[100 * i.current_share for i in ions], name="share of the current (%)",
+                marker_color=[ION_COLORS.get(i.symbol, "#444444") for i in ions])
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title="mV  /  % (outward +)")
+    return _layout(fig, "Driving forces and currents at rest (they cancel in total)", 320)
+
+
+def equations_markdown(view) -> str:
+    """The equations behind the numbers, with this table's values substituted."""
+    rep = view["report"]
+    t = rep.temperature_c
+    from ..constants import thermal_voltage_mV
+
+    vt = float(thermal_voltage_mV(t))
+    lines = [f"**Thermal voltage** at {t:g} °C: $RT/F = {vt:.3f}$ mV.", ""]
+    for i in rep.ions:
+        if i.equilibrium_mV is None:
+            continue
+        lines.append(f"$$E_{{\\mathrm{{{i.symbol}}}}} = \\frac{{RT}}{{{i.valence:g}F}}\\ln\\frac{{[{i.symbol}]_o}}"
+                     f"{{[{i.symbol}]_i}} = \\frac{{{vt:.3f}}}{{{i.valence:g}}}\\ln\\frac{{{i.outside_mM:g}}}"
+                     f"{{{i.inside_mM:g}}} = {i.equilibrium_mV:+.2f}\\ \\mathrm{{mV}}$$")
+    perm = [i for i in rep.ions if (i.permeability or 0) > 0]
+    if perm and all(abs(i.valence) == 1 for i in perm):
+        num = " + ".join(f"{i.permeability:g}\\cdot{(i.outside_mM if i.valence > 0 else i.inside_mM):g}" for i in perm)
+        den = " + ".join(f"{i.permeability:g}\\cdot{(i.inside_mM if i.valence > 0 else i.outside_mM):g}" for i in perm)
+        lines.append("**Goldman-Hodgkin-Katz** (monovalent ions; anions enter with inside and outside swapped):")
+        lines.append(f"$$V = {vt:.3f}\\,\\ln\\frac{{{num}}}{{{den}}} = {rep.ghk_mV:+.2f}\\ \\mathrm{{mV}}$$")
+    elif perm:
+        lines.append(f"**GHK zero-current potential** (with a divalent ion: solved numerically): "
+                     f"$V = {rep.ghk_mV:+.2f}$ mV")
+    if perm:
+        terms = " + ".join(f"{i.permeability:g}\\,({i.equilibrium_mV:+.1f})" for i in perm if i.equilibrium_mV is not None)
+        tot = sum(i.permeability for i in perm)
+        lines.append("**Weighted average** of the E_X (the textbook shortcut; exact only for one ion):")
+        lines.append(f"$$V \\approx \\frac{{{terms}}}{{{tot:g}}} = {rep.weighted_mV:+.2f}\\ \\mathrm{{mV}}$$")
+    c = view["charge"]
+    lines.append(f"**The membrane is a capacitor.** Charging a cell {2 * CELL_RADIUS_UM:g} µm across "
+                 f"(C = {c.capacitance_F * 1e12:.2f} pF) to {abs(rep.rest_mV):.1f} mV takes "
+                 f"$Q = C\\,\\Delta V = {c.charge_C * 1e15:.1f}$ fC, i.e. {c.ions:.3g} ions"
+                 + (f": {100 * c.fraction_of_pool:.4f} % of its K+." if c.fraction_of_pool is not None else "."))
+    return "\n\n".join(lines)
+
+
+def ion_table_rows(view):
+    rep = view["report"]
+    out = []
+    for i in rep.ions:
+        out.append({"ion": i.symbol, "E": None if i.equilibrium_mV is None else round(i.equilibrium_mV, 2),
+                    "df": None if i.driving_force_mV is None else round(i.driving_force_mV, 2),
+                    "I": float(f"{i.current:.3g}"), "share": round(100 * i.current_share, 1)})
+    return out
+
+
+def equilibrium_csv(view) -> str:
+    rep = view["report"]
+    buf = io.StringIO()
+    buf.write("# nernst explorer: equilibrium at %g degC; V_rest GHK %.4f mV, weighted %.4f mV\n"
+              % (rep.temperature_c, rep.ghk_mV, rep.weighted_mV))
+    buf.write("ion,valence,inside_mM,outside_mM,permeability,E_mV,driving_force_mV,current,current_share\n")
+    for i in rep.ions:
+        buf.write(",".join("" if v is None else f"{v}" for v in (
+            i.symbol, i.valence, i.inside_mM, i.outside_mM, i.permeability, i.equilibrium_mV,
+            i.driving_force_mV, i.current, i.current_share)) + "\n")
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# story, scenarios, excitability
+# ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def story_steps():
+    from ..cellconfig import load_cell_config
+    from ..presets import resolve_cell_config
+    from ..story import run_story
+
+    res = run_story(load_cell_config(resolve_cell_config("story_neuron")))
+    return [s.as_dict() for s in res.steps]
+
+
+def story_figure(steps, k):
+    go = _go()
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("V and the E_X after each step", "inside concentrations (mM)"))
+    xs = [f"{j}. {s['name']}" for j, s in enumerate(steps)]
+    fig.add_trace(go.Scatter(x=xs[:k + 1], y=[s["vm_mV"] for s in steps[:k + 1]], mode="lines+markers",
+                             name="V", line=dict(color="black", width=3)), 1, 1)
+    for ion in steps[k]["equilibrium_mV"]:
+        fig.add_trace(go.Scatter(x=xs[:k + 1], y=[s["equilibrium_mV"].get(ion) for s in steps[:k + 1]],
+                                 mode="lines+markers", name=f"E_{ion}", line=dict(color=ION_COLORS.get(ion), dash="dot")),
+                      1, 1)
+    ions = list(steps[k]["inside_mM"])
+    fig.add_bar(x=ions, y=[steps[k]["inside_mM"][i] for i in ions], marker_color=[ION_COLORS.get(i) for i in ions],
+                name="inside", row=1, col=2, showlegend=False)
+    fig.update_yaxes(title="mV", row=1, col=1)
+    fig.update_yaxes(type="log", row=1, col=2)
+    return _layout(fig, f"Step {k} of {len(steps) - 1}: {steps[k]['title']}", 400)
+
+
+def story_text(steps, k):
+    s = steps[k]
+    crossed = ", ".join(f"{ion} {amt:+.3g} amol ({100 * s['crossed_fraction'][ion]:.2g} % of the pool)"
+                        for ion, amt in s["crossed_amol"].items() if amt)
+    parts = [f"**{s['title']}.** {s['text']}", f"V = {s['vm_mV']:+.2f} mV."]
+    if crossed:
+        parts.append(f"Ions that crossed in this step: {crossed}.")
+    if s["settle_time_s"]:
+        parts.append(f"Settled after about {s['settle_time_s']:.3g} s.")
+    if s.get("pump_share_mV") is not None:
+        parts.append(f"The pump's direct (electrogenic) share: {s['pump_share_mV']:+.2f} mV.")
+    if s.get("note"):
+        parts.append(f"*{s['note']}*")
+    return "\n\n".join(parts)
+
+
+def scenario_names():
+    from ..presets import list_cell_configs
+
+    return [c["name"] for c in list_cell_configs() if c["name"].startswith("scenario_")] + ["kay2017", "duesterwald2018"]
+
+
+@lru_cache(maxsize=16)
+def scenario_run(name: str):
+    from ..cellconfig import load_cell_config
+    from ..dynamics import simulate
+    from ..presets import resolve_cell_config
+
+    if name not in scenario_names():
+        raise NernstError(f"unknown scenario {name!r}")
+    cfg = load_cell_config(resolve_cell_config(name))
+    d = cfg.duration_s or 3600.0
+    traj = simulate(cfg.model, d, initial=cfg.initial_state(), n_points=400, protocol=cfg.protocol)
+    title = cfg.model.title or name
+    return {"name": name, "title": title, "t_s": traj.t_s.tolist(), "v": traj.voltage_mV.tolist(),
+            "inside": {k: v.tolist() for k, v in traj.inside_mM.items()}}
+
+
+def scenario_figure(runs):
+    go = _go()
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=("membrane potential", "inside (mM)"))
+    for r in runs:
+        t_min = [t / 60.0 for t in r["t_s"]]
+        fig.add_trace(go.Scatter(x=t_min, y=r["v"], name=f"V: {r['name']}"), 1, 1)
+        for ion, c in r["inside"].items():
+            fig.add_trace(go.Scatter(x=t_min, y=c, name=f"[{ion}]i: {r['name']}",
+                                     line=dict(color=ION_COLORS.get(ion)), showlegend=len(runs) == 1), 2, 1)
+    fig.update_yaxes(title="mV", row=1, col=1)
+    fig.update_yaxes(title="mM", type="log", row=2, col=1)
+    fig.update_xaxes(title="time (min)", row=2, col=1)
+    return _layout(fig, "Scenario time courses" + (" (compare)" if len(runs) > 1 else ""), 560)
+
+
+def _check(name, value):
+    lo, hi = LIMITS[name]
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise NernstError(f"{name}: {value!r} is not a number") from None
+    if not (math.isfinite(v) and lo <= v <= hi):
+        raise NernstError(f"{name}: must be between {lo:g} and {hi:g}")
+    return v
+
+
+@lru_cache(maxsize=32)
+def spike_run(current, duration, temperature):
+    from ..excitability import simulate_hh
+
+    res = simulate_hh(current, duration, 0.025, temperature=temperature, record_every=2)
+    cur = res.currents()
+    return {"t": res.t_ms.tolist(), "v": res.v_mV.tolist(), "I_Na": cur["I_Na"].tolist(), "I_K": cur["I_K"].tolist(),
+            "I_L": cur["I_L"].tolist(), "features": res.features(), "params": res.params.as_dict()}
+
+
+def spike_figure(r):
+    go = _go()
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4],
+                        subplot_titles=("membrane potential", "ionic currents (outward +)"))
+    fig.add_trace(go.Scatter(x=r["t"], y=r["v"], name="V", line=dict(color="black")), 1, 1)
+    p = r["params"]
+    for name, key, col in (("E_Na", "e_na_mV", ION_COLORS["Na"]), ("E_K", "e_k_mV", ION_COLORS["K"])):
+        fig.add_hline(y=p[key], line=dict(color=col, dash="dash"), annotation_text=name, row=1, col=1)
+    for name, col in (("I_Na", ION_COLORS["Na"]), ("I_K", ION_COLORS["K"]), ("I_L", "#777777")):
+        fig.add_trace(go.Scatter(x=r["t"], y=r[name], name=name, line=dict(color=col)), 2, 1)
+    fig.update_yaxes(title="mV", row=1, col=1)
+    fig.update_yaxes(title="uA/cm²", row=2, col=1)
+    fig.update_xaxes(title="time (ms)", row=2, col=1)
+    f = r["features"]
+    return _layout(fig, f"Hodgkin-Huxley membrane at {p['temperature_C']:g} °C: {f['spike_count']} spikes", 560)
+
+
+@lru_cache(maxsize=32)
+def cable_run(diameter, length, passive, temperature):
+    from ..axon import run_axon
+    from ..mechanisms.hh import HHParameters
+
+    params = HHParameters().at_temperature(temperature)
+    run = run_axon(diameter, length, None, params, 0.02 if not passive else 0.05, passive=bool(passive))
+    r = run.result
+    n_t = len(r.t_ms)
+    idx = sorted(set(int(round(x)) for x in [n_t * f for f in (0.05, 0.15, 0.3, 0.45, 0.6, 0.8)] if x < n_t))
+    return {"summary": run.summary(), "x_mm": (r.x_um / 1000.0).tolist(),
+            "snapshots": [(float(r.t_ms[i]), r.v_mV[i].tolist()) for i in idx]}
+
+
+def cable_figure(c):
+    go = _go()
+    fig = go.Figure()
+    for t, v in c["snapshots"]:
+        fig.add_trace(go.Scatter(x=c["x_mm"], y=v, name=f"{t:.2f} ms"))
+    s = c["summary"]
+    v = s["velocity_m_s"]
+    what = "half-amplitude point" if s["model"].startswith("passive") else "action potential"
+    fig.update_xaxes(title="distance from the stimulated end (mm)")
+    fig.update_yaxes(title="V (mV)")
+    return _layout(fig, f"{what}: {'did not arrive' if v is None else f'{v:.2f} m/s'}; "
+                        f"length constant {s['length_constant_um'] / 1000:.2f} mm", 420)
+
+
+# ---------------------------------------------------------------------------
+# layout
+# ---------------------------------------------------------------------------
+
+def _field(label, id_, value, **kw):
+    from dash import dcc, html
+
+    return html.Div([html.Label(label, htmlFor=id_, className="lbl"),
+                     dcc.Input(id=id_, value=value, type="number", debounce=True, **kw)], className="field")
+
+
+def _export_row(prefix):
+    from dash import html
+
+    return html.Div([
+        html.Button("Download CSV", id=f"{prefix}-csv-btn", n_clicks=0, className="btn"),
+        html.Button("Figure as PNG", id=f"{prefix}-png-btn", n_clicks=0, className="btn"),
+        html.Button("Figure as SVG", id=f"{prefix}-svg-btn", n_clicks=0, className="btn"),
+    ], className="row")
+
+
+def _layout_equilibrium():
+    from dash import dash_table, dcc, html
+
+    from ..presets import list_presets
+
+    return html.Div([
+        html.P("Change any concentration, permeability or the temperature: every number below is recomputed "
+               "by nernst (Nernst and Goldman-Hodgkin-Katz equations). Add an ion, or delete one with the x."),
+        html.Div([
+            html.Div([html.Label("Preset cell", htmlFor="eq-preset", className="lbl"),
+                      dcc.Dropdown(id="eq-preset", options=[{"label": p, "value": p} for p in list_presets()],
+                                   value=st.DEFAULTS["preset"], clearable=False)], className="field wide"),
+            _field("Temperature (°C)", "eq-temp", 37.0, min=-20, max=100, step="any"),
+        ], className="row"),
+        dash_table.DataTable(
+            id="eq-table", editable=True, row_deletable=True,
+            columns=[{"id": c, "name": n, "type": t} for c, n, t in ION_COLS],
+            style_table={"overflowX": "auto", "maxWidth": "640px"}, style_cell={"padding": "4px", "minWidth": "60px"}),
+        html.Button("Add an ion", id="eq-add", n_clicks=0, className="btn"),
+        html.Div(id="eq-msg", role="alert", **{"aria-live": "polite"}, className="msg"),
+        html.Div(id="eq-summary", className="summary", **{"aria-live": "polite"}),
+        dcc.Graph(id="eq-graph", config=GRAPH_CONFIG),
+        dcc.Graph(id="eq-currents", config=GRAPH_CONFIG),
+        dash_table.DataTable(id="eq-results", columns=[
+            {"id": "ion", "name": "ion"}, {"id": "E", "name": "E_X (mV)"}, {"id": "df", "name": "V - E_X (mV)"},
+            {"id": "I", "name": "current at rest (relative units: P x GHK flux)"},
+            {"id": "share", "name": "share (%)"}],
+            style_table={"maxWidth": "640px"}),
+        _export_row("eq"),
+        dcc.Markdown(id="eq-equations", mathjax=True, className="equations"),
+    ])
+
+
+def _layout_story():
+    from dash import dcc, html
+
+    return html.Div([
+        html.P("How a neuron gets its resting potential, one change at a time, from identical solutions inside and "
+               "out. Each step is simulated to its new steady state by the pump-leak cell of nernst."),
+        html.Div([html.Button("◀ Previous", id="story-prev", n_clicks=0, className="btn"),
+                  html.Button("Next ▶", id="story-next", n_clicks=0, className="btn"),
+                  html.Span(id="story-pos", className="pos", **{"aria-live": "polite"})], className="row"),
+        dcc.Loading(dcc.Graph(id="story-graph", config=GRAPH_CONFIG)),
+        dcc.Markdown(id="story-text", className="story-text"),
+    ])
+
+
+def _layout_scenarios():
+    from dash import dcc, html
+
+    return html.Div([
+        html.P("What happens when something goes wrong: block the pump, raise potassium outside, lose KCC2... "
+               "Run a scenario; run another with 'Compare' ticked to overlay them."),
+        html.Div([
+            html.Div([html.Label("Scenario", htmlFor="scn-name", className="lbl"),
+                      dcc.Dropdown(id="scn-name", options=[{"label": n, "value": n} for n in scenario_names()],
+                                   value=st.DEFAULTS["scn"], clearable=False)], className="field wide"),
+            dcc.Checklist(id="scn-compare", options=[{"label": " Compare (keep earlier runs)", "value": "keep"}],
+                          value=[], className="field"),
+            html.Button("Run", id="scn-run", n_clicks=0, className="btn primary"),
+            html.Button("Clear", id="scn-clear", n_clicks=0, className="btn"),
+        ], className="row"),
+        html.Div(id="scn-msg", role="alert", className="msg"),
+        dcc.Loading(dcc.Graph(id="scn-graph", config=GRAPH_CONFIG), type="circle"),
+        _export_row("scn"),
+        dcc.Store(id="scn-runs", data=[]),
+    ])
+
+
+def _layout_excitability():
+    from dash import dcc, html
+
+    return html.Div([
+        html.H3("An action potential and the currents under it"),
+        html.Div([
+            _field("Current (µA/cm²)", "ex-current", st.DEFAULTS["I"], step="any"),
+            _field("Duration (ms)", "ex-duration", st.DEFAULTS["dur"], step="any"),
+            _field("Temperature (°C)", "ex-temp", st.DEFAULTS["temp"], step="any"),
+        ], className="row"),
+        html.Div(id="ex-msg", role="alert", className="msg"),
+        html.Div(id="ex-summary", className="summary", **{"aria-live": "polite"}),
+        dcc.Loading(dcc.Graph(id="ex-graph", config=GRAPH_CONFIG)),
+        _export_row("ex"),
+        html.H3("Along an axon: a travelling spike, or a graded potential that fades"),
+        html.Div([
+            _field("Diameter (µm)", "cb-diameter", st.DEFAULTS["d"], step="any"),
+            _field("Length (mm)", "cb-length", st.DEFAULTS["L"], step="any"),
+            dcc.Checklist(id="cb-passive", options=[{"label": " Passive (leak only)", "value": "passive"}],
+                          value=[], className="field"),
+        ], className="row"),
+        html.Div(id="cb-msg", role="alert", className="msg"),
+        html.Div(id="cb-summary", className="summary", **{"aria-live": "polite"}),
+        dcc.Loading(dcc.Graph(id="cb-graph", config=GRAPH_CONFIG)),
+    ])
+
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 0; color: #222; }
+.page { max-width: 1100px; margin: 0 auto; padding: 8px 14px 40px; }
+.row { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-end; margin: 8px 0; }
+.field { display: flex; flex-direction: column; min-width: 120px; }
+.field.wide { min-width: 240px; flex: 1 1 240px; max-width: 360px; }
+.lbl { font-size: 0.85em; color: #444; margin-bottom: 2px; }
+input { font-size: 1em; padding: 4px; max-width: 160px; }
+.btn { padding: 6px 12px; margin: 4px 4px 4px 0; font-size: 0.95em; cursor: pointer; border: 1px solid #888;
+       background: #f6f6f6; border-radius: 4px; }
+.btn.primary { background: #0072B2; color: white; border-color: #005a8c; }
+.btn:focus, input:focus { outline: 3px solid #E69F00; }
+.msg { color: #b00020; min-height: 1.2em; font-weight: 600; }
+.summary { font-size: 1.05em; margin: 6px 0; }
+.equations { overflow-x: auto; }
+@media (max-width: 600px) { .field.wide { max-width: none; } h1 { font-size: 1.3em; } }
+"""
+
+
+def create_app():
+    """The Dash app (not started).  ``app.server`` is the Flask WSGI app."""
+    import dash
+    from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+
+    app = Dash(__name__, title="nernst explorer", suppress_callback_exceptions=True,
+               meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
+    tabs = [("equilibrium", "Equilibrium", _layout_equilibrium()), ("story", "Story", _layout_story()),
+            ("scenarios", "Scenarios", _layout_scenarios()), ("excitability", "Excitability", _layout_excitability())]
+    app.layout = html.Div([
+        dcc.Location(id="url", refresh=False),
+        html.H1("nernst explorer: why a neuron sits near -70 mV"),
+        html.Div(id="url-msg", role="status", className="msg"),
+        dcc.Tabs(id="tabs", value="equilibrium", children=[
+            dcc.Tab(label=label, value=value, children=html.Div(body, className="tab-body"))
+            for value, label, body in tabs]),
+        dcc.Download(id="download"),
+        dcc.Store(id="story-step", data=0),
+    ], className="page")
+
+    # --- URL -> controls (on load and when the user pastes a link) ---------------
+    @app.callback(
+        Output("tabs", "value"), Output("eq-preset", "value"), Output("eq-temp", "value"), Output("eq-table", "data"),
+        Output("ex-current", "value"), Output("ex-duration", "value"), Output("ex-temp", "value"),
+        Output("cb-diameter", "value"), Output("cb-length", "value"), Output("cb-passive", "value"),
+        Output("story-step", "data"), Output("scn-name", "value"), Output("url-msg", "children"),
+        Input("url", "search"), State("url", "search"),
+    )
+    def from_url(search, _):
+        s, problems = st.parse_query(search or "")
+        try:
+            rows, t, _title = preset_rows(s["preset"])
+        except NernstError:
+            problems.append(f"unknown preset {s['preset']!r}")
+            s["preset"] = st.DEFAULTS["preset"]
+            rows, t, _title = preset_rows(s["preset"])
+        if s["ions"] is not None:
+            rows = s["ions"]
+        if s["T"] is not None:
+            t = s["T"]
+        msg = ("Some settings in the link were ignored: " + "; ".join(problems)) if problems else ""
+        return (s["tab"], s["preset"], t, rows, s["I"], s["dur"], s["temp"], s["d"], s["L"],
+                ["passive"] if s["passive"] else [], max(int(s["step"]), 0), s["scn"], msg)
+
+    # --- controls -> URL --------------------------------------------------------
+    @app.callback(
+        Output("url", "search"),
+        Input("tabs", "value"), Input("eq-preset", "value"), Input("eq-temp", "value"), Input("eq-table", "data"),
+        Input("ex-current", "value"), Input("ex-duration", "value"), Input("ex-temp", "value"),
+        Input("cb-diameter", "value"), Input("cb-length", "value"), Input("cb-passive", "value"),
+        Input("story-step", "data"), Input("scn-name", "value"), State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def to_url(tab, preset, temp, rows, cur, dur, xtemp, d, length, passive, step, scn, current):
+        try:
+            p_rows, p_t, _ = preset_rows(preset)
+        except NernstError:
+            p_rows, p_t = None, None
+        s = {"tab": tab, "preset": preset, "T": None if temp == p_t else temp,
+             "ions": None if rows == p_rows else rows, "I": cur, "dur": dur, "temp": xtemp, "d": d, "L": length,
+             "passive": 1 if passive else 0, "step": step, "scn": scn}
+        new = st.encode_query(s)
+        return no_update if new == current else new
+
+    # --- equilibrium --------------------------------------------------------------
+    @app.callback(Output("eq-table", "data", allow_duplicate=True), Output("eq-temp", "value", allow_duplicate=True),
+                  Input("eq-preset", "value"), State("url", "search"), prevent_initial_call=True)
+    def load_preset_rows(preset, search):
+        s, _ = st.parse_query(search or "")
+        if ctx.triggered_id == "eq-preset" and s.get("preset") == preset and s.get("ions") is not None:
+            return no_update, no_update  # the link's own table wins on load
+        try:
+            rows, t, _ = preset_rows(preset)
+        except NernstError:
+            return no_update, no_update
+        return rows, t
+
+    @app.callback(Output("eq-table", "data", allow_duplicate=True), Input("eq-add", "n_clicks"),
+                  State("eq-table", "data"), prevent_initial_call=True)
+    def add_ion(_, rows):
+        rows = list(rows or [])
+        if len(rows) >= st.MAX_IONS:
+            return no_update
+        rows.append({"ion": "X", "z": -1, "inside": 10.0, "outside": 10.0, "P": 0.0})
+        return rows
+
+    @app.callback(
+        Output("eq-graph", "figure"), Output("eq-currents", "figure"), Output("eq-results", "data"),
+        Output("eq-equations", "children"), Output("eq-summary", "children"), Output("eq-msg", "children"),
+        Input("eq-table", "data"), Input("eq-temp", "value"),
+    )
+    def update_equilibrium(rows, temp):
+        try:
+            view = equilibrium_view(rows, temp)
+        except NernstError as exc:
+            return no_update, no_update, no_update, no_update, no_update, f"Not updated: {exc}"
+        rep = view["report"]
+        summary = html.Span([
+            "V_rest (GHK) = ", html.B(f"{rep.ghk_mV:+.2f} mV", id="eq-vrest"),
+            f";  weighted average {rep.weighted_mV:+.2f} mV" +
+            (f";  chord {rep.chord_mV:+.2f} mV" if rep.chord_mV is not None else "")])
+        return (equilibrium_figure(view), current_figure(view), ion_table_rows(view), equations_markdown(view),
+                summary, "")
+
+    # --- story --------------------------------------------------------------------
+    @app.callback(Output("story-step", "data", allow_duplicate=True), Input("story-prev", "n_clicks"),
+                  Input("story-next", "n_clicks"), State("story-step", "data"), prevent_initial_call=True)
+    def step_story(_, __, k):
+        n = len(story_steps())
+        k = int(k or 0) + (1 if ctx.triggered_id == "story-next" else -1)
+        return min(max(k, 0), n - 1)
+
+    @app.callback(Output("story-graph", "figure"), Output("story-text", "children"), Output("story-pos", "children"),
+                  Input("story-step", "data"), Input("tabs", "value"))
+    def show_story(k, tab):
+        if tab != "story":
+            return no_update, no_update, no_update
+        steps = story_steps()
+        k = min(max(int(k or 0), 0), len(steps) - 1)
+        return story_figure(steps, k), story_text(steps, k), f"step {k} of {len(steps) - 1}"
+
+    # --- scenarios ----------------------------------------------------------------
+    @app.callback(Output("scn-runs", "data"), Output("scn-msg", "children"),
+                  Input("scn-run", "n_clicks"), Input("scn-clear", "n_clicks"),
+                  State("scn-name", "value"), State("scn-compare", "value"), State("scn-runs", "data"),
+                  prevent_initial_call=True)
+    def run_scenario(_, __, name, compare, runs):
+        if ctx.triggered_id == "scn-clear":
+            return [], ""
+        try:
+            run = scenario_run(name)
+        except NernstError as exc:
+            return no_update, f"Not run: {exc}"
+        runs = list(runs or []) if compare else []
+        runs = [r for r in runs if r["name"] != name][-3:] + [run]
+        return runs, ""
+
+    @app.callback(Output("scn-graph", "figure"), Input("scn-runs", "data"))
+    def show_scenarios(runs):
+        if not runs:
+            return _layout(_go().Figure(), "Press Run to simulate a scenario", 300)
+        return scenario_figure(runs)
+
+    # --- excitability ---------------------------------------------------------------
+    @app.callback(Output("ex-graph", "figure"), Output("ex-summary", "children"), Output("ex-msg", "children"),
+                  Input("ex-current", "value"), Input("ex-duration", "value"), Input("ex-temp", "value"),
+                  Input("tabs", "value"))
+    def update_spike(cur, dur, temp, tab):
+        if tab != "excitability":
+            return no_update, no_update, no_update
+        try:
+            r = spike_run(_check("I", cur), _check("dur", dur), _check("temp", temp))
+        except NernstError as exc:
+            return no_update, no_update, f"Not updated: {exc}"
+        f = r["features"]
+        txt = (f"{f['spike_count']} spikes ({f['rate_hz']:.1f} Hz); rest {f['rest_mV']:.2f} mV; "
+               f"peak {f['max_mV']:.1f} mV")
+        return spike_figure(r), txt, ""
+
+    @app.callback(Output("cb-graph", "figure"), Output("cb-summary", "children"), Output("cb-msg", "children"),
+                  Input("cb-diameter", "value"), Input("cb-length", "value"), Input("cb-passive", "value"),
+                  Input("ex-temp", "value"), Input("tabs", "value"))
+    def update_cable(d, length, passive, temp, tab):
+        if tab != "excitability":
+            return no_update, no_update, no_update
+        try:
+            c = cable_run(_check("d", d), _check("L", length), bool(passive), _check("temp", temp))
+        except NernstError as exc:
+            return no_update, no_update, f"Not updated: {exc}"
+        s = c["summary"]
+        v = s["velocity_m_s"]
+        txt = (f"velocity {'-' if v is None else f'{v:.2f} m/s'} ({s['velocity_kind']}); "
+               f"length constant {s['length_constant_um'] / 1000:.2f} mm; {s['compartments']} compartments")
+        return cable_figure(c), txt, ""
+
+    # --- exports --------------------------------------------------------------------
+    @app.callback(Output("download", "data"), Input("eq-csv-btn", "n_clicks"), Input("ex-csv-btn", "n_clicks"),
+                  Input("scn-csv-btn", "n_clicks"),
+                  State("eq-table", "data"), State("eq-temp", "value"), State("ex-current", "value"),
+                  State("ex-duration", "value"), State("ex-temp", "value"), State("scn-runs", "data"),
+                  prevent_initial_call=True)
+    def download(_, __, ___, rows, temp, cur, dur, xtemp, runs):
+        try:
+            if ctx.triggered_id == "eq-csv-btn":
+                return {"content": equilibrium_csv(equilibrium_view(rows, temp)), "filename": "nernst_equilibrium.csv"}
+            if ctx.triggered_id == "ex-csv-btn":
+                r = spike_run(_check("I", cur), _check("dur", dur), _check("temp", xtemp))
+                lines = ["t_ms,V_mV,I_Na,I_K,I_L"] + [
+                    f"{a},{b},{c},{d},{e}" for a, b, c, d, e in zip(r["t"], r["v"], r["I_Na"], r["I_K"], r["I_L"])]
+                return {"content": "\n".join(lines) + "\n", "filename": "nernst_spike.csv"}
+            if runs:
+                lines = ["scenario,t_s,V_mV"] + [f"{r['name']},{t},{v}" for r in runs for t, v in zip(r["t_s"], r["v"])]
+                return {"content": "\n".join(lines) + "\n", "filename": "nernst_scenarios.csv"}
+        except NernstError:
+            return no_update
+        return no_update
+
+    for prefix, graph in (("eq", "eq-graph"), ("ex", "ex-graph"), ("scn", "scn-graph")):
+        for fmt in ("png", "svg"):
+            app.clientside_callback(
+                f"""function(n) {{
+                    if (!n) {{ return window.dash_clientside.no_update; }}
+                    const el = document.querySelector('#{graph} .js-plotly-plot');
+                    if (el) {{ Plotly.downloadImage(el, {{format: '{fmt}', filename: 'nernst_{prefix}'}}); }}
+                    return window.dash_clientside.no_update;
+                }}""",
+                Output(f"{prefix}-{fmt}-btn", "title"), Input(f"{prefix}-{fmt}-btn", "n_clicks"),
+                prevent_initial_call=True)
+    return app
