@@ -155,10 +155,12 @@ _number = check_range
 def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: Optional[int] = None,
              params: Optional[HHParameters] = None, dt: float = 0.01, duration: Optional[float] = None,
              r_axial: float = 35.4, passive: bool = False, stim_amp: Optional[float] = None,
-             stim_dur: Optional[float] = None, end: str = "sealed", backend: str = "auto") -> AxonRun:
+             stim_dur: Optional[float] = None, end: str = "sealed", backend: str = "auto",
+             max_work: Optional[float] = None) -> AxonRun:
     """Stimulate the x = 0 end of an unbranched axon and measure what travels.
 
-    *end* is the far end's boundary: "sealed" (no current leaves: the tip of a
+    *max_work* bounds compartments x steps (the explorer uses it to keep
+    requests short).  *end* is the far end's boundary: "sealed" (no current leaves: the tip of a
     real axon), "infinite" (terminated by the input conductance of the missing
     semi-infinite cable at rest, 1/(r_a lambda), so the axon behaves as an
     endless one) or "killed" (short-circuited to the resting potential).
@@ -204,6 +206,10 @@ def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: 
     else:
         stim_dur = _number(stim_dur, "stim_dur", 0.0, 1e9)
     nsteps = max(int(round(duration / dt)), 1)
+    if max_work is not None and nsteps * compartments > max_work:
+        raise InvalidParameter("length", length_mm, f"needs {nsteps * compartments:.2g} compartment-steps "
+                               f"({compartments} compartments x {nsteps} steps), more than {max_work:.2g} allowed "
+                               "here: shorten the axon or widen it")
     every = max(1, int(math.ceil(nsteps * compartments / _MAX_KEPT)))
     sections = [Section("axon", length_um, d, compartments, "passive" if passive else "hh", r_axial_ohm_cm=r_axial)]
     inj = [Injection(Step(stim_amp, 0.0, stim_dur), "axon", 0.0)]

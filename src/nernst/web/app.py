@@ -33,6 +33,8 @@ ION_COLS = [("ion", "ion", "text"), ("z", "valence z", "numeric"), ("inside", "i
             ("outside", "outside (mM)", "numeric"), ("P", "permeability (rel.)", "numeric")]
 ION_COLORS = {"K": "#E69F00", "Na": "#0072B2", "Cl": "#009E73", "Ca": "#CC79A7", "Mg": "#56B4E9",
               "H": "#D55E00", "HCO3": "#7F7F7F"}
+#: Compartment-steps one axon request may take (about 0.1-0.2 s of compute).
+MAX_CABLE_WORK = 3e6
 CELL_RADIUS_UM = 10.0  # the cell whose capacitor is counted (a sphere 20 um across)
 GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -349,7 +351,8 @@ def cable_run(diameter, length, passive, temperature):
     from ..mechanisms.hh import HHParameters
 
     params = HHParameters().at_temperature(temperature)
-    run = run_axon(diameter, length, None, params, 0.02 if not passive else 0.05, passive=bool(passive))
+    run = run_axon(diameter, length, None, params, 0.02 if not passive else 0.05, passive=bool(passive),
+                   max_work=MAX_CABLE_WORK)
     r = run.result
     n_t = len(r.t_ms)
     idx = sorted(set(int(round(x)) for x in [n_t * f for f in (0.05, 0.15, 0.3, 0.45, 0.6, 0.8)] if x < n_t))
