@@ -10,7 +10,12 @@ __all__ = ["create_app", "serve"]
 
 def serve(host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> None:
     """Serve the explorer with waitress when installed, else Flask's threaded server."""
+    import threading
+
+    from .app import warm_up
+
     app = create_app()
+    threading.Thread(target=warm_up, name="nernst-warm-up", daemon=True).start()
     try:
         from waitress import serve as waitress_serve
     except ImportError:  # pragma: no cover - waitress is a dependency of the web extra

@@ -140,7 +140,7 @@ def equilibrium_figure(view):
         fig.add_hline(y=v, line=dict(color=col, dash=dash, width=2),
                       annotation_text=f"V_rest {name} {v:+.1f} mV", annotation_position=pos)
     fig.update_yaxes(title="potential (mV)", zeroline=True)
-    return _layout(fig, f"Equilibrium potentials and the resting potential at {rep.temperature_c:g} °C")
+    return _layout(fig, f"E_X and V_rest at {rep.temperature_c:g} °C")
 
 
 def current_figure(view):
@@ -154,7 +154,7 @@ def current_figure(view):
                 marker_color=[ION_COLORS.get(i.symbol, "#444444") for i in ions])
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="mV  /  % (outward +)")
-    return _layout(fig, "Driving forces and currents at rest (they cancel in total)", 320)
+    return _layout(fig, "Driving forces and current shares at rest", 320)
 
 
 def equations_markdown(view) -> str:
@@ -508,6 +508,17 @@ input { font-size: 1em; padding: 4px; max-width: 160px; }
 .equations { overflow-x: auto; }
 @media (max-width: 600px) { .field.wide { max-width: none; } h1 { font-size: 1.3em; } }
 """
+
+
+def warm_up() -> None:
+    """Compute what the first visitor would otherwise wait for (the story's steps compile and
+    run the pump-leak kernels; the default scenario and spike)."""
+    try:
+        story_steps()
+        scenario_run(st.DEFAULTS["scn"])
+        spike_run(float(st.DEFAULTS["I"]), float(st.DEFAULTS["dur"]), float(st.DEFAULTS["temp"]))
+    except Exception:  # a warm-up must never stop the server; the callbacks report errors themselves
+        pass
 
 
 def create_app():
