@@ -247,7 +247,9 @@ def story_figure(steps, k):
                 name="inside", row=1, col=2, showlegend=False)
     fig.update_yaxes(title="mV", row=1, col=1)
     fig.update_yaxes(type="log", row=1, col=2)
-    return _layout(fig, f"Step {k} of {len(steps) - 1}: {steps[k]['title']}", 400)
+    fig = _layout(fig, f"Step {k} of {len(steps) - 1}: {steps[k]['title']}", 420)
+    fig.update_layout(margin=dict(t=80))
+    return fig
 
 
 def story_text(steps, k):
