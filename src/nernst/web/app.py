@@ -274,8 +274,8 @@ def scenario_names():
     return [c["name"] for c in list_cell_configs() if c["name"].startswith("scenario_")] + ["kay2017", "duesterwald2018"]
 
 
-@lru_cache(maxsize=16)
-def scenario_run(name: str):
+def scenario_run(name: str, progress=None):
+    """Simulate a shipped scenario; *progress(done_s, total_s)* is called as it goes."""
     from ..cellconfig import load_cell_config
     from ..dynamics import simulate
     from ..presets import resolve_cell_config
@@ -284,7 +284,8 @@ def scenario_run(name: str):
         raise NernstError(f"unknown scenario {name!r}")
     cfg = load_cell_config(resolve_cell_config(name))
     d = cfg.duration_s or 3600.0
-    traj = simulate(cfg.model, d, initial=cfg.initial_state(), n_points=400, protocol=cfg.protocol)
+    traj = simulate(cfg.model, d, initial=cfg.initial_state(), n_points=400, protocol=cfg.protocol,
+                    progress=progress)
     title = cfg.model.title or name
     return {"name": name, "title": title, "t_s": traj.t_s.tolist(), "v": traj.voltage_mV.tolist(),
             "inside": {k: v.tolist() for k, v in traj.inside_mM.items()}}
@@ -457,8 +458,12 @@ def _layout_scenarios():
             dcc.Checklist(id="scn-compare", options=[{"label": " Compare (keep earlier runs)", "value": "keep"}],
                           value=[], className="field"),
             html.Button("Run", id="scn-run", n_clicks=0, className="btn primary"),
+            html.Button("Stop", id="scn-stop", n_clicks=0, className="btn", disabled=True),
             html.Button("Clear", id="scn-clear", n_clicks=0, className="btn"),
         ], className="row"),
+        html.Div([html.Label("progress", htmlFor="scn-progress", className="lbl"),
+                  html.Progress(id="scn-progress", value="0", max="100", style={"width": "240px"})],
+                 className="row"),
         html.Div(id="scn-msg", role="alert", className="msg"),
         dcc.Loading(dcc.Graph(id="scn-graph", config=GRAPH_CONFIG), type="circle"),
         _export_row("scn"),
@@ -517,10 +522,20 @@ def warm_up() -> None:
     run the pump-leak kernels; the default scenario and spike)."""
     try:
         story_steps()
-        scenario_run(st.DEFAULTS["scn"])
         spike_run(float(st.DEFAULTS["I"]), float(st.DEFAULTS["dur"]), float(st.DEFAULTS["temp"]))
     except Exception:  # a warm-up must never stop the server; the callbacks report errors themselves
         pass
+
+
+def _background_manager():
+    """Long runs (scenarios) go to worker processes, with their state in a private disk cache."""
+    import tempfile
+
+    import diskcache
+    from dash import DiskcacheManager
+
+    folder = tempfile.mkdtemp(prefix="nernst-explorer-")
+    return DiskcacheManager(diskcache.Cache(folder), expire=600)
 
 
 def create_app():
@@ -528,7 +543,9 @@ def create_app():
     import dash
     from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
+    manager = _background_manager()
     app = Dash(__name__, title="nernst explorer", suppress_callback_exceptions=True,
+               background_callback_manager=manager,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
@@ -647,20 +664,30 @@ def create_app():
         return story_figure(steps, k), story_text(steps, k), f"step {k} of {len(steps) - 1}"
 
     # --- scenarios ----------------------------------------------------------------
-    @app.callback(Output("scn-runs", "data"), Output("scn-msg", "children"),
-                  Input("scn-run", "n_clicks"), Input("scn-clear", "n_clicks"),
+    @app.callback(Output("scn-runs", "data", allow_duplicate=True), Output("scn-msg", "children"),
+                  Input("scn-run", "n_clicks"),
                   State("scn-name", "value"), State("scn-compare", "value"), State("scn-runs", "data"),
-                  prevent_initial_call=True)
-    def run_scenario(_, __, name, compare, runs):
-        if ctx.triggered_id == "scn-clear":
-            return [], ""
+                  background=True, manager=manager, prevent_initial_call=True,
+                  running=[(Output("scn-run", "disabled"), True, False), (Output("scn-stop", "disabled"), False, True)],
+                  cancel=[Input("scn-stop", "n_clicks")],
+                  progress=[Output("scn-progress", "value"), Output("scn-progress", "max")])
+    def run_scenario(set_progress, _, name, compare, runs):
+        # runs in a worker process: the page stays live, Stop cancels it, the bar shows simulated time
+        def report(done, total):
+            set_progress((str(int(done)), str(int(total))))
+
         try:
-            run = scenario_run(name)
+            run = scenario_run(name, report)
         except NernstError as exc:
             return no_update, f"Not run: {exc}"
         runs = list(runs or []) if compare else []
         runs = [r for r in runs if r["name"] != name][-3:] + [run]
         return runs, ""
+
+    @app.callback(Output("scn-runs", "data", allow_duplicate=True), Output("scn-progress", "value", allow_duplicate=True),
+                  Input("scn-clear", "n_clicks"), prevent_initial_call=True)
+    def clear_scenarios(_):
+        return [], "0"
 
     @app.callback(Output("scn-graph", "figure"), Input("scn-runs", "data"))
     def show_scenarios(runs):
