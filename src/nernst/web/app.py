@@ -410,11 +410,15 @@ def _layout_equilibrium():
             html.Div([html.Label("Preset cell", htmlFor="eq-preset", className="lbl"),
                       dcc.Dropdown(id="eq-preset", options=[{"label": p, "value": p} for p in list_presets()],
                                    value=st.DEFAULTS["preset"], clearable=False)], className="field wide"),
-            _field("Temperature (°C)", "eq-temp", 37.0, min=-20, max=100, step="any"),
+            _field("Temperature (°C)", "eq-temp", 37.0, step="any"),
         ], className="row"),
         dash_table.DataTable(
             id="eq-table", editable=True, row_deletable=True,
-            columns=[{"id": c, "name": n, "type": t} for c, n, t in ION_COLS],
+            # text typed into a number cell is passed on (not silently rejected) so that the
+            # message can name the field
+            columns=[{"id": c, "name": n, "type": t,
+                      **({"on_change": {"action": "validate", "failure": "accept"}} if t == "numeric" else {})}
+                     for c, n, t in ION_COLS],
             style_table={"overflowX": "auto", "maxWidth": "640px"}, style_cell={"padding": "4px", "minWidth": "60px"}),
         html.Button("Add an ion", id="eq-add", n_clicks=0, className="btn"),
         html.Div(id="eq-msg", role="alert", **{"aria-live": "polite"}, className="msg"),
@@ -544,7 +548,10 @@ def create_app():
     from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
     manager = _background_manager()
+    from pathlib import Path
+
     app = Dash(__name__, title="nernst explorer", suppress_callback_exceptions=True,
+               assets_folder=str(Path(__file__).with_name("assets")),
                background_callback_manager=manager,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
@@ -560,6 +567,7 @@ def create_app():
             for value, label, body in tabs]),
         dcc.Download(id="download"),
         dcc.Store(id="story-step", data=0),
+        dcc.Store(id="url-loaded", data=False),
     ], className="page")
 
     # --- URL -> controls (on load and when the user pastes a link) ---------------
@@ -568,9 +576,14 @@ def create_app():
         Output("ex-current", "value"), Output("ex-duration", "value"), Output("ex-temp", "value"),
         Output("cb-diameter", "value"), Output("cb-length", "value"), Output("cb-passive", "value"),
         Output("story-step", "data"), Output("scn-name", "value"), Output("url-msg", "children"),
-        Input("url", "search"), State("url", "search"),
+        Output("url-loaded", "data"),
+        Input("url", "search"), State("url-loaded", "data"),
     )
-    def from_url(search, _):
+    def from_url(search, loaded):
+        # Only the first load reads the link; later changes of the address are our own writes
+        # (to_url), and reading them back would undo what the user is typing.
+        if loaded:
+            return (no_update,) * 14
         s, problems = st.parse_query(search or "")
         try:
             rows, t, _title = preset_rows(s["preset"])
@@ -584,7 +597,7 @@ def create_app():
             t = s["T"]
         msg = ("Some settings in the link were ignored: " + "; ".join(problems)) if problems else ""
         return (s["tab"], s["preset"], t, rows, s["I"], s["dur"], s["temp"], s["d"], s["L"],
-                ["passive"] if s["passive"] else [], max(int(s["step"]), 0), s["scn"], msg)
+                ["passive"] if s["passive"] else [], max(int(s["step"]), 0), s["scn"], msg, True)
 
     # --- controls -> URL --------------------------------------------------------
     @app.callback(
@@ -610,9 +623,11 @@ def create_app():
     @app.callback(Output("eq-table", "data", allow_duplicate=True), Output("eq-temp", "value", allow_duplicate=True),
                   Input("eq-preset", "value"), State("url", "search"), prevent_initial_call=True)
     def load_preset_rows(preset, search):
+        # Fired by the user's choice, and once on load when the link names a preset: then the
+        # address still holds that preset and from_url has already set the link's table and temperature.
         s, _ = st.parse_query(search or "")
-        if ctx.triggered_id == "eq-preset" and s.get("preset") == preset and s.get("ions") is not None:
-            return no_update, no_update  # the link's own table wins on load
+        if s.get("preset") == preset:
+            return no_update, no_update
         try:
             rows, t, _ = preset_rows(preset)
         except NernstError:
