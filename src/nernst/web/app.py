@@ -124,37 +124,70 @@ def _layout(fig, title, height=380):
     return fig
 
 
+@lru_cache(maxsize=1)
+def _template():
+    """The plotly_white theme as plain JSON, built once.
+
+    Figures for the frequent updates are plain dicts: building them with
+    plotly's graph objects (which validate and deep-copy the theme each time)
+    took 47 of the 53 ms of an equilibrium update and limited the server to
+    about 11 updates/s (bench/load_explorer.py)."""
+    import plotly.io as pio
+
+    t = pio.templates["plotly_white"].to_plotly_json()
+    layout = {k: v for k, v in t["layout"].items()
+              if k not in ("polar", "ternary", "scene", "geo", "mapbox", "map", "coloraxis", "colorscale")}
+    return {"data": {k: t["data"][k] for k in ("bar", "scatter") if k in t["data"]}, "layout": layout}
+
+
+def _dict_layout(title, height, **extra):
+    lay = {"title": {"text": title, "font": {"size": 14}}, "height": height,
+           "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "legend": {"orientation": "h", "y": -0.2},
+           "template": _template()}
+    lay.update(extra)
+    return lay
+
+
+def _hline(y, color, dash, text, x, xanchor, yanchor, yref="y", xref="x domain"):
+    shape = {"type": "line", "xref": xref, "x0": 0, "x1": 1, "yref": yref, "y0": y, "y1": y,
+             "line": {"color": color, "dash": dash, "width": 2}}
+    note = {"text": text, "showarrow": False, "xref": xref, "x": x, "xanchor": xanchor, "yref": yref, "y": y,
+            "yanchor": yanchor}
+    return shape, note
+
+
 def equilibrium_figure(view):
-    go = _go()
     rep = view["report"]
     ions = [i for i in rep.ions if i.equilibrium_mV is not None]
-    fig = go.Figure()
-    fig.add_bar(x=[i.symbol for i in ions], y=[i.equilibrium_mV for i in ions],
-                marker_color=[ION_COLORS.get(i.symbol, "#444444") for i in ions],
-                text=[f"{i.equilibrium_mV:+.1f}" for i in ions], textposition="outside", name="E_X (Nernst)",
-                hovertemplate="E_%{x} = %{y:.2f} mV<extra></extra>")
+    bar = {"type": "bar", "x": [i.symbol for i in ions], "y": [i.equilibrium_mV for i in ions],
+           "marker": {"color": [ION_COLORS.get(i.symbol, "#444444") for i in ions]},
+           "text": [f"{i.equilibrium_mV:+.1f}" for i in ions], "textposition": "outside", "name": "E_X (Nernst)",
+           "hovertemplate": "E_%{x} = %{y:.2f} mV<extra></extra>"}
     lines = [("GHK", rep.ghk_mV, "black", "solid"), ("weighted average", rep.weighted_mV, "#666666", "dash")]
     if rep.chord_mV is not None:
         lines.append(("chord", rep.chord_mV, "#999999", "dot"))
-    for (name, v, col, dash), pos in zip(lines, ("top left", "bottom right", "top right")):
-        fig.add_hline(y=v, line=dict(color=col, dash=dash, width=2),
-                      annotation_text=f"V_rest {name} {v:+.1f} mV", annotation_position=pos)
-    fig.update_yaxes(title="potential (mV)", zeroline=True)
-    return _layout(fig, f"E_X and V_rest at {rep.temperature_c:g} °C")
+    shapes, notes = [], []
+    for (name, v, col, dash), (x, xa, ya) in zip(lines, ((0, "left", "bottom"), (1, "right", "top"),
+                                                          (1, "right", "bottom"))):
+        sh, nt = _hline(v, col, dash, f"V_rest {name} {v:+.1f} mV", x, xa, ya)
+        shapes.append(sh)
+        notes.append(nt)
+    return {"data": [bar], "layout": _dict_layout(
+        f"E_X and V_rest at {rep.temperature_c:g} °C", 380, shapes=shapes, annotations=notes,
+        yaxis={"title": {"text": "potential (mV)"}, "zeroline": True})}
 
 
 def current_figure(view):
-    go = _go()
     rep = view["report"]
     ions = [i for i in rep.ions if (i.permeability or 0) > 0 or (i.conductance or 0) > 0]
-    fig = go.Figure()
-    fig.add_bar(x=[i.symbol for i in ions], y=[i.driving_force_mV for i in ions], name="driving force V - E_X (mV)",
-                marker_color=[ION_COLORS.get(i.symbol, "#444444") for i in ions], opacity=0.55)
-    fig.add_bar(x=[i.symbol for i in ions], y=[100 * i.current_share for i in ions], name="share of the current (%)",
-                marker_color=[ION_COLORS.get(i.symbol, "#444444") for i in ions])
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(title="mV  /  % (outward +)")
-    return _layout(fig, "Driving forces and current shares at rest", 320)
+    xs = [i.symbol for i in ions]
+    cols = [ION_COLORS.get(i.symbol, "#444444") for i in ions]
+    data = [{"type": "bar", "x": xs, "y": [i.driving_force_mV for i in ions], "name": "driving force V - E_X (mV)",
+             "marker": {"color": cols}, "opacity": 0.55},
+            {"type": "bar", "x": xs, "y": [100 * i.current_share for i in ions], "name": "share of the current (%)",
+             "marker": {"color": cols}}]
+    return {"data": data, "layout": _dict_layout("Driving forces and current shares at rest", 320, barmode="group",
+                                                 yaxis={"title": {"text": "mV  /  % (outward +)"}})}
 
 
 def equations_markdown(view) -> str:
@@ -330,22 +363,30 @@ def spike_run(current, duration, temperature):
 
 
 def spike_figure(r):
-    go = _go()
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4],
-                        subplot_titles=("membrane potential", "ionic currents (outward +)"))
-    fig.add_trace(go.Scatter(x=r["t"], y=r["v"], name="V", line=dict(color="black")), 1, 1)
+    """V on top, the ionic currents below (two stacked axes sharing time), as a plain dict."""
     p = r["params"]
-    for name, key, col in (("E_Na", "e_na_mV", ION_COLORS["Na"]), ("E_K", "e_k_mV", ION_COLORS["K"])):
-        fig.add_hline(y=p[key], line=dict(color=col, dash="dash"), annotation_text=name, row=1, col=1)
-    for name, col in (("I_Na", ION_COLORS["Na"]), ("I_K", ION_COLORS["K"]), ("I_L", "#777777")):
-        fig.add_trace(go.Scatter(x=r["t"], y=r[name], name=name, line=dict(color=col)), 2, 1)
-    fig.update_yaxes(title="mV", row=1, col=1)
-    fig.update_yaxes(title="uA/cm²", row=2, col=1)
-    fig.update_xaxes(title="time (ms)", row=2, col=1)
     f = r["features"]
-    return _layout(fig, f"Hodgkin-Huxley membrane at {p['temperature_C']:g} °C: {f['spike_count']} spikes", 560)
+    data = [{"type": "scatter", "x": r["t"], "y": r["v"], "name": "V", "line": {"color": "black"},
+             "xaxis": "x", "yaxis": "y"}]
+    for name, col in (("I_Na", ION_COLORS["Na"]), ("I_K", ION_COLORS["K"]), ("I_L", "#777777")):
+        data.append({"type": "scatter", "x": r["t"], "y": r[name], "name": name, "line": {"color": col},
+                     "xaxis": "x2", "yaxis": "y2"})
+    notes = [{"text": "membrane potential", "showarrow": False, "x": 0.5, "xanchor": "center", "xref": "paper",
+              "y": 1.0, "yanchor": "bottom", "yref": "paper"},
+             {"text": "ionic currents (outward +)", "showarrow": False, "x": 0.5, "xanchor": "center",
+              "xref": "paper", "y": 0.3, "yanchor": "bottom", "yref": "paper"}]
+    shapes = []
+    for name, key, col in (("E_Na", "e_na_mV", ION_COLORS["Na"]), ("E_K", "e_k_mV", ION_COLORS["K"])):
+        sh, nt = _hline(p[key], col, "dash", name, 1, "right", "bottom")
+        shapes.append(sh)
+        notes.append(nt)
+    return {"data": data, "layout": _dict_layout(
+        f"Hodgkin-Huxley membrane at {p['temperature_C']:g} °C: {f['spike_count']} spikes", 560,
+        annotations=notes, shapes=shapes,
+        xaxis={"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False},
+        yaxis={"anchor": "x", "domain": [0.55, 1.0], "title": {"text": "mV"}},
+        xaxis2={"anchor": "y2", "domain": [0.0, 1.0], "title": {"text": "time (ms)"}},
+        yaxis2={"anchor": "x2", "domain": [0.0, 0.3], "title": {"text": "uA/cm²"}})}
 
 
 @lru_cache(maxsize=32)
