@@ -470,7 +470,8 @@ def _layout_equilibrium():
             {"id": "ion", "name": "ion"}, {"id": "E", "name": "E_X (mV)"}, {"id": "df", "name": "V - E_X (mV)"},
             {"id": "I", "name": "current at rest (relative units: P x GHK flux)"},
             {"id": "share", "name": "share (%)"}],
-            style_table={"maxWidth": "640px"}),
+            style_table={"maxWidth": "640px", "overflowX": "auto"},
+            style_header={"whiteSpace": "normal", "height": "auto"}),
         _export_row("eq"),
         dcc.Markdown(id="eq-equations", mathjax=True, className="equations"),
     ])

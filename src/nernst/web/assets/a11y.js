@@ -28,16 +28,24 @@
       if (ctl.getAttribute('aria-labelledby') !== names) { ctl.setAttribute('aria-labelledby', names); }
       if (ctl.getAttribute('tabindex') === '-1') { ctl.setAttribute('tabindex', '0'); }
     });
-    document.querySelectorAll('#eq-table td.dash-cell').forEach(function (td) {
-      if (td.getAttribute('tabindex') !== '0') {
-        td.setAttribute('tabindex', '0');
-        if (!td.dataset.nernstKeys) {
-          td.dataset.nernstKeys = '1';
-          td.addEventListener('keydown', function (e) {
-            if (e.key === 'Enter' && document.activeElement === td) { e.preventDefault(); td.click(); }
-          });
+    // the table's first cell is the one stop for Tab; inside, the arrows move (dash-table's
+    // own keys), Enter selects the focused cell for typing, Tab and Shift+Tab leave the table
+    var cells = document.querySelectorAll('#eq-table td.dash-cell');
+    cells.forEach(function (td, k) {
+      var want = k === 0 ? '0' : '-1';
+      if (td.getAttribute('tabindex') !== want && !td.classList.contains('focused')) { td.setAttribute('tabindex', want); }
+      if (td.dataset.nernstKeys) { return; }
+      td.dataset.nernstKeys = '1';
+      td.addEventListener('keydown', function (e) {
+        if (e.key === 'Tab' && !td.querySelector('input')) {
+          var to = document.getElementById(e.shiftKey ? 'eq-temp' : 'eq-add');
+          if (to) { e.preventDefault(); e.stopImmediatePropagation(); to.focus(); }
+        } else if (e.key === 'Enter' && document.activeElement === td) {
+          e.preventDefault();
+          e.stopImmediatePropagation();
+          td.click();
         }
-      }
+      }, true);
     });
   }
   var pending = false;
