@@ -267,7 +267,9 @@ def story_figure(steps, k):
     go = _go()
     from plotly.subplots import make_subplots
 
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("V and the E_X after each step", "inside concentrations (mM)"))
+    # stacked, not side by side: the titles and both panels fit a phone's width
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.18,
+                        subplot_titles=("V and the E_X after each step", "inside concentrations (mM)"))
     xs = [f"{j}. {s['name']}" for j, s in enumerate(steps)]
     fig.add_trace(go.Scatter(x=xs[:k + 1], y=[s["vm_mV"] for s in steps[:k + 1]], mode="lines+markers",
                              name="V", line=dict(color="black", width=3)), 1, 1)
@@ -277,10 +279,10 @@ def story_figure(steps, k):
                       1, 1)
     ions = list(steps[k]["inside_mM"])
     fig.add_bar(x=ions, y=[steps[k]["inside_mM"][i] for i in ions], marker_color=[ION_COLORS.get(i) for i in ions],
-                name="inside", row=1, col=2, showlegend=False)
+                name="inside", row=2, col=1, showlegend=False)
     fig.update_yaxes(title="mV", row=1, col=1)
-    fig.update_yaxes(type="log", row=1, col=2)
-    fig = _layout(fig, f"Step {k} of {len(steps) - 1}: {steps[k]['title']}", 420)
+    fig.update_yaxes(type="log", row=2, col=1)
+    fig = _layout(fig, f"Step {k} of {len(steps) - 1}", 620)
     fig.update_layout(margin=dict(t=80))
     return fig
 

@@ -37,10 +37,7 @@
       if (td.dataset.nernstKeys) { return; }
       td.dataset.nernstKeys = '1';
       td.addEventListener('keydown', function (e) {
-        if (e.key === 'Tab' && !td.querySelector('input')) {
-          var to = document.getElementById(e.shiftKey ? 'eq-temp' : 'eq-add');
-          if (to) { e.preventDefault(); e.stopImmediatePropagation(); to.focus(); }
-        } else if (e.key === 'Enter' && document.activeElement === td) {
+        if (e.key === 'Enter' && document.activeElement === td) {
           e.preventDefault();
           e.stopImmediatePropagation();
           td.click();
@@ -48,6 +45,15 @@
       }, true);
     });
   }
+  // Tab and Shift+Tab always leave the table (an edit in progress is kept: leaving blurs the
+  // cell, which commits it), so the keyboard is never trapped there
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Tab') { return; }
+    var table = document.getElementById('eq-table');
+    if (!table || !table.contains(document.activeElement)) { return; }
+    var to = document.getElementById(e.shiftKey ? 'eq-temp' : 'eq-add');
+    if (to) { e.preventDefault(); e.stopImmediatePropagation(); to.focus(); }
+  }, true);
   var pending = false;
   new MutationObserver(function () {
     if (pending) { return; }
