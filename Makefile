@@ -39,7 +39,7 @@ browser:
 	  echo "warning: chromium could not be installed; the browser tests will be skipped"
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q -n 2 --doctest-modules src/nernst tests
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --doctest-modules src/nernst tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/equilibrium.py

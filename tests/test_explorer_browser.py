@@ -21,8 +21,10 @@ Shared links are opened with a full page load (page.goto) in the module's one
 browser tab: no Dash state survives it.  Every action waits for Dash to settle
 (window.store's isLoading off for 200 ms) rather than sleeping.
 
-Tests marked xfail(strict=True) show app bugs (see their reasons); once the app
-is fixed they XPASS, which strict turns into a failure: drop the mark then.
+Comments "until <commit>" name the app fix after which a check (written as an
+xfail(strict=True) test of a bug) began to pass.  A new bug found here gets a
+test marked xfail(strict=True, reason="BUG: ..."); once fixed it XPASSes, which
+strict turns into a failure: drop the mark then.
 """
 
 from __future__ import annotations
@@ -53,7 +55,6 @@ SHOTS = os.environ.get("NERNST_EXPLORER_SHOTS")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 800}
 TIMEOUT_MS = 20_000  # a callback on a busy 2-core CI machine; the waits end as soon as the page is right
-SETTLED_MS = 1_000   # how long a check expected to fail (xfail) waits, after settle(), for the app to get it right
 TABS = ["Equilibrium", "Story", "Scenarios", "Excitability"]
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 # with pytest-xdist, `--dist loadgroup` keeps these tests on one worker (one server, one chromium)
@@ -382,6 +383,17 @@ def test_story_steps_forward_and_back(page, base_url):
     assert page.errors == []
 
 
+def test_story_step_zero_axis_is_in_millivolts(page, base_url):
+    """Once an xfail: at step 0 the axis showed picovolts of float noise (fixed: values rounded to 1 nV)."""
+    page.goto(base_url + "?tab=story")
+    expect(page.locator("#story-pos")).to_have_text(re.compile(r"^step 0 of "))
+    settle(page)
+    ticks = page.locator("#story-graph .ytick text").all_text_contents()
+    assert ticks, "no y tick labels"
+    # ref: a mV axis has no tick below 1 uV: no SI suffix p (1e-12), n (1e-9) or u/µ (1e-6)
+    assert not [t for t in ticks if re.search(r"\d\s*[pnuµ]$", t)], ticks
+
+
 # ---------------------------------------------------------------------------
 # 5. scenarios
 # ---------------------------------------------------------------------------
@@ -432,12 +444,13 @@ def test_scenario_runs_and_compares(page, base_url):
 def test_a_shared_link_opens_the_same_state(page, base_url):
     from nernst.equilibrium import zero_current_potential
 
-    vrest = open_equilibrium(page, base_url, "?tab=equilibrium&preset=squid_giant_axon&T=20")
+    # T=10, not squid's own 20 degC, so that the link's temperature shows (until c9ea669 it opened at 20)
+    vrest = open_equilibrium(page, base_url, "?tab=equilibrium&preset=squid_giant_axon&T=10")
     expect(page.locator("#tabs .tab--selected")).to_have_text("Equilibrium")
     expect(page.locator("#eq-preset")).to_have_text("squid_giant_axon")
-    expect(page.locator("#eq-temp")).to_have_value("20")
-    # ref: resting_state(squid_giant_axon, temperature_c=20).ghk_mV; tol 0.005 mV
-    assert_shown(vrest.inner_text(), resting_state(load_preset("squid_giant_axon"), temperature_c=20.0).ghk_mV)
+    expect(page.locator("#eq-temp")).to_have_value("10")
+    # ref: resting_state(squid_giant_axon, temperature_c=10).ghk_mV; tol 0.005 mV
+    assert_shown(vrest.inner_text(), resting_state(load_preset("squid_giant_axon"), temperature_c=10.0).ghk_mV)
     assert page.errors == []
 
     vrest = open_equilibrium(page, base_url, "?preset=squid_giant_axon&T=10&ions=K,1,400,20,1;Na,1,50,440,0.04")
@@ -447,12 +460,6 @@ def test_a_shared_link_opens_the_same_state(page, base_url):
     ref = float(zero_current_potential([400, 50], [20, 440], [1, 1], [1, 0.04], 10.0))
     assert_shown(vrest.inner_text(), ref)
     assert page.errors == []
-
-    # T= without ions= (until c9ea669 it opened at the preset's 20 degC)
-    vrest = open_equilibrium(page, base_url, "?preset=squid_giant_axon&T=10")
-    expect(page.locator("#eq-temp")).to_have_value("10")
-    # ref: resting_state(squid_giant_axon, temperature_c=10).ghk_mV; tol 0.005 mV
-    assert_shown(vrest.inner_text(), resting_state(load_preset("squid_giant_axon"), temperature_c=10.0).ghk_mV)
 
     vrest = open_equilibrium(page, base_url, "?T=abc&foo=1")
     note = page.locator("#url-msg")
@@ -596,6 +603,7 @@ def test_phone_sized_screen(page, base_url):
 
 
 def test_phone_story_figure_fits(page, base_url):
+    """Until 1d3b23f the two side-by-side panels overlapped their titles and ran off the screen."""
     page.set_viewport_size(PHONE)
     page.goto(base_url + "?tab=story")
     expect(page.locator("#story-pos")).to_have_text(re.compile("^step 0 of"))
@@ -615,32 +623,11 @@ def test_phone_story_figure_fits(page, base_url):
 # 10. labels and the keyboard
 # ---------------------------------------------------------------------------
 
-def test_inputs_and_buttons_have_labels(page, base_url):
-    open_equilibrium(page, base_url)
-    # ref: each input is found by its visible label text (get_by_label) and is the intended control
-    expect(page.get_by_label("Temperature (°C)")).to_have_id("eq-temp")
-    for name in ("Add an ion", "Download CSV", "Figure as PNG", "Figure as SVG"):
-        expect(page.get_by_role("button", name=name)).to_have_count(1)
-    open_tab(page, "Story")
-    for name in ("Previous", "Next"):
-        expect(page.get_by_role("button", name=name)).to_have_count(1)
-    open_tab(page, "Scenarios")
-    expect(page.get_by_label("Compare (keep earlier runs)")).to_have_attribute("type", "checkbox")
-    for name in ("Run", "Clear"):
-        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(1)
-    open_tab(page, "Excitability")
-    for label, id_ in (("Current (µA/cm²)", "ex-current"), ("Duration (ms)", "ex-duration"),
-                       ("Temperature (°C)", "ex-temp"), ("Diameter (µm)", "cb-diameter"), ("Length (mm)", "cb-length")):
-        expect(page.get_by_label(label)).to_have_id(id_)
-    expect(page.get_by_label("Passive (leak only)")).to_have_attribute("type", "checkbox")
-    # ref: every visible input and button has an accessible name (modebar buttons have Plotly's titles)
-    unnamed = page.evaluate("""Array.from(document.querySelectorAll('input, button, select, textarea'))
-        .filter(e => e.offsetParent !== null)
-        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
-                     && !e.getAttribute('aria-labelledby') && !e.title && !e.textContent.trim())
-        .map(e => e.outerHTML.slice(0, 80))""")
-    assert unnamed == []
-
+_UNNAMED_JS = """Array.from(document.querySelectorAll('input, button, select, textarea, [role=tab]'))
+    .filter(e => e.offsetParent !== null && !e.closest('[aria-hidden=true]'))  // Dash 4's dropdown focus proxy
+    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                 && !e.getAttribute('aria-labelledby') && !e.title && !e.textContent.trim())
+    .map(e => e.outerHTML.slice(0, 80))"""
 
 _FOCUSED_JS = """() => { const e = document.activeElement, td = e.closest('#eq-table td');
     return {id: e.id, role: e.getAttribute('role'), text: (e.textContent || '').trim().slice(0, 40),
@@ -657,26 +644,36 @@ def tab_until(page, predicate, presses=12, key="Tab"):
     return None
 
 
-def test_keyboard_reaches_tabs_and_dropdowns(page, base_url):
+def test_controls_are_labelled_and_reached_by_keyboard(page, base_url):
     from nernst.presets import list_presets
 
-    open_equilibrium(page, base_url)
+    vrest = open_equilibrium(page, base_url)
+    # ref: each input is found by its visible label text (get_by_label) and is the intended control
+    expect(page.get_by_label("Temperature (°C)")).to_have_id("eq-temp")
+    expect(page.get_by_label("Preset cell")).to_have_id("eq-preset")  # (until c9ea669 named by its value only)
+    for name in ("Add an ion", "Download CSV", "Figure as PNG", "Figure as SVG"):
+        expect(page.get_by_role("button", name=name)).to_have_count(1)
+    # ref: every visible input, button and tab has an accessible name (Plotly's modebar buttons have titles)
+    assert page.evaluate(_UNNAMED_JS) == []
+
     # the tabs (until c9ea669 plain divs that Tab skipped): focusable, role=tab, Enter selects
-    info = tab_until(page, lambda f: f["text"] == "Story")
+    page.locator("#eq-temp").focus()
+    info = tab_until(page, lambda f: f["text"] == "Story", key="Shift+Tab")
     assert info and info["role"] == "tab", info  # ref: WAI-ARIA tabs pattern (role=tab, in the Tab order)
     page.keyboard.press("Enter")
     expect(page.locator("#tabs .tab--selected")).to_have_text("Story")
     expect(page.locator("#story-pos")).to_have_text(re.compile(r"^step 0 of "))
     settle(page)
+    for name in ("Previous", "Next"):
+        expect(page.get_by_role("button", name=name)).to_have_count(1)
+    assert page.evaluate(_UNNAMED_JS) == []
     page.keyboard.press("Shift+Tab")  # back to the Equilibrium tab
     page.keyboard.press("Enter")
     expect(page.locator("#tabs .tab--selected")).to_have_text("Equilibrium")
-    vrest = page.locator("#eq-vrest")
     expect(vrest).to_have_text(re.compile("mV"))
     settle(page)
 
-    # the preset dropdown: named by its label, reached by Tab, opened and chosen with the keyboard
-    expect(page.get_by_label("Preset cell")).to_have_id("eq-preset")  # ref: the visible label names it
+    # the preset dropdown: reached by Tab, opened and chosen with the keyboard
     assert tab_until(page, lambda f: f["id"] == "eq-preset"), "Tab does not reach the preset dropdown"
     before = vrest.inner_text()
     page.keyboard.press("Enter")  # opens the list, with the focus on the current option
@@ -693,8 +690,19 @@ def test_keyboard_reaches_tabs_and_dropdowns(page, base_url):
     # ref: resting_state(that preset).ghk_mV; tol 0.005 mV
     assert_shown(vrest.inner_text(), resting_state(load_preset(nxt)).ghk_mV)
     expect(page.locator("#eq-temp")).to_have_value(f"{load_preset(nxt).temperature_c:g}")  # ref: its temperature
+
     open_tab(page, "Scenarios")
-    expect(page.get_by_label("Scenario", exact=True)).to_have_id("scn-name")  # ref: the visible label names it
+    expect(page.get_by_label("Scenario", exact=True)).to_have_id("scn-name")
+    expect(page.get_by_label("Compare (keep earlier runs)")).to_have_attribute("type", "checkbox")
+    for name in ("Run", "Stop", "Clear"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(1)
+    assert page.evaluate(_UNNAMED_JS) == []
+    open_tab(page, "Excitability")
+    for label, id_ in (("Current (µA/cm²)", "ex-current"), ("Duration (ms)", "ex-duration"),
+                       ("Temperature (°C)", "ex-temp"), ("Diameter (µm)", "cb-diameter"), ("Length (mm)", "cb-length")):
+        expect(page.get_by_label(label)).to_have_id(id_)
+    expect(page.get_by_label("Passive (leak only)")).to_have_attribute("type", "checkbox")
+    assert page.evaluate(_UNNAMED_JS) == []
     assert page.errors == []
 
 
@@ -725,6 +733,7 @@ def test_keyboard_edits_the_ion_table(page, base_url):
 
 
 def test_keyboard_tab_leaves_the_ion_table_after_editing(page, base_url):
+    """Until 1d3b23f, with a cell selected Tab went along the row to P and stayed there (a keyboard trap)."""
     open_equilibrium(page, base_url)
     page.locator("#eq-temp").focus()
     assert tab_until(page, lambda f: f["cell"] == "ion0")

@@ -167,8 +167,9 @@ def equilibrium_figure(view):
     if rep.chord_mV is not None:
         lines.append(("chord", rep.chord_mV, "#999999", "dot"))
     shapes, notes = [], []
-    for (name, v, col, dash), (x, xa, ya) in zip(lines, ((0, "left", "bottom"), (1, "right", "top"),
-                                                          (1, "right", "bottom"))):
+    # labels at the right edge, clear of the first ion's bar
+    for (name, v, col, dash), (x, xa, ya) in zip(lines, ((1, "right", "bottom"), (1, "right", "top"),
+                                                          (0.5, "center", "bottom"))):
         sh, nt = _hline(v, col, dash, f"V_rest {name} {v:+.1f} mV", x, xa, ya)
         shapes.append(sh)
         notes.append(nt)
@@ -271,16 +272,19 @@ def story_figure(steps, k):
     fig = make_subplots(rows=2, cols=1, vertical_spacing=0.18,
                         subplot_titles=("V and the E_X after each step", "inside concentrations (mM)"))
     xs = [f"{j}. {s['name']}" for j, s in enumerate(steps)]
-    fig.add_trace(go.Scatter(x=xs[:k + 1], y=[s["vm_mV"] for s in steps[:k + 1]], mode="lines+markers",
+    # values rounded to 1 nV: at the start V is 4e-11 mV of rounding noise, which Plotly would
+    # otherwise blow up into a picovolt axis
+    fig.add_trace(go.Scatter(x=xs[:k + 1], y=[round(s["vm_mV"], 6) for s in steps[:k + 1]], mode="lines+markers",
                              name="V", line=dict(color="black", width=3)), 1, 1)
     for ion in steps[k]["equilibrium_mV"]:
-        fig.add_trace(go.Scatter(x=xs[:k + 1], y=[s["equilibrium_mV"].get(ion) for s in steps[:k + 1]],
+        fig.add_trace(go.Scatter(x=xs[:k + 1], y=[None if s["equilibrium_mV"].get(ion) is None
+                                                  else round(s["equilibrium_mV"][ion], 6) for s in steps[:k + 1]],
                                  mode="lines+markers", name=f"E_{ion}", line=dict(color=ION_COLORS.get(ion), dash="dot")),
                       1, 1)
     ions = list(steps[k]["inside_mM"])
     fig.add_bar(x=ions, y=[steps[k]["inside_mM"][i] for i in ions], marker_color=[ION_COLORS.get(i) for i in ions],
                 name="inside", row=2, col=1, showlegend=False)
-    fig.update_yaxes(title="mV", row=1, col=1)
+    fig.update_yaxes(title="mV", row=1, col=1, range=None if k else [-10, 10])
     fig.update_yaxes(type="log", row=2, col=1)
     fig = _layout(fig, f"Step {k} of {len(steps) - 1}", 620)
     fig.update_layout(margin=dict(t=80))
@@ -462,7 +466,8 @@ def _layout_equilibrium():
             columns=[{"id": c, "name": n, "type": t,
                       **({"on_change": {"action": "validate", "failure": "accept"}} if t == "numeric" else {})}
                      for c, n, t in ION_COLS],
-            style_table={"overflowX": "auto", "maxWidth": "640px"}, style_cell={"padding": "4px", "minWidth": "60px"}),
+            style_table={"overflowX": "auto", "maxWidth": "640px"}, style_cell={"padding": "4px", "minWidth": "50px"},
+            style_header={"whiteSpace": "normal", "height": "auto"}),
         html.Button("Add an ion", id="eq-add", n_clicks=0, className="btn"),
         html.Div(id="eq-msg", role="alert", **{"aria-live": "polite"}, className="msg"),
         html.Div(id="eq-summary", className="summary", **{"aria-live": "polite"}),
@@ -751,7 +756,10 @@ def create_app():
     @app.callback(Output("scn-graph", "figure"), Input("scn-runs", "data"))
     def show_scenarios(runs):
         if not runs:
-            return _layout(_go().Figure(), "Press Run to simulate a scenario", 300)
+            fig = _layout(_go().Figure(), "Press Run to simulate a scenario", 200)
+            fig.update_xaxes(visible=False)
+            fig.update_yaxes(visible=False)
+            return fig
         return scenario_figure(runs)
 
     # --- excitability ---------------------------------------------------------------
