@@ -60,10 +60,18 @@ def _gates_numpy(v, m, h, n, phidt):
     return out
 
 
+def _crossings(v, vn, thr, t, dt, spk, nspk):
+    """Record upward crossings of *thr* between v (at t) and vn (at t + dt), linearly interpolated."""
+    maxspk = spk.shape[1]
+    for i in np.nonzero((v < thr) & (vn >= thr))[0]:
+        if nspk[i] < maxspk:
+            spk[i, nspk[i]] = t + dt * (thr - v[i]) / (vn[i] - v[i])
+        nspk[i] += 1
+
+
 def population_numpy(V, M, H, N, gna, gk, gl, ena, ek, el, cm, phi, amp, shape, dt, t0,
                      rec_every, rec, recg, thr, spk, nspk):
     """Reference twin of :func:`nernst._hhsrc.population` (same arguments, same effects)."""
-    maxspk = spk.shape[1]
     vmax = 0.0
     for k in range(shape.shape[0]):
         v = V.copy()
@@ -77,10 +85,7 @@ def population_numpy(V, M, H, N, gna, gk, gl, ena, ek, el, cm, phi, amp, shape, 
         vn = (v * (c - 0.5 * g) + ge + amp * shape[k]) / (c + 0.5 * g)
         V[:] = vn
         vmax = max(vmax, float(np.max(np.abs(vn))))
-        for i in np.nonzero((v < thr) & (vn >= thr))[0]:
-            if nspk[i] < maxspk:
-                spk[i, nspk[i]] = t0 + k * dt + dt * (thr - v[i]) / (vn[i] - v[i])
-            nspk[i] += 1
+        _crossings(v, vn, thr, t0 + k * dt, dt, spk, nspk)
         if rec_every > 0 and (k + 1) % rec_every == 0:
             rec[(k + 1) // rec_every - 1] = vn
             if recg.shape[0]:
@@ -105,7 +110,6 @@ def tree_numpy(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, g
     np.add.at(deg, child, ga[1:])
     np.add.at(deg, par, ga[1:])
     lap = (off + diags(deg)).tocsc()
-    maxspk = spk.shape[1]
     vmax = 0.0
     for k in range(nsteps):
         v = V.copy()
@@ -125,10 +129,7 @@ def tree_numpy(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, g
         vn = 2.0 * vh - v
         V[:] = vn
         vmax = max(vmax, float(np.max(np.abs(vn))))
-        for i in np.nonzero((v < thr) & (vn >= thr))[0]:
-            if nspk[i] < maxspk:
-                spk[i, nspk[i]] = t0 + k * dt + dt * (thr - v[i]) / (vn[i] - v[i])
-            nspk[i] += 1
+        _crossings(v, vn, thr, t0 + k * dt, dt, spk, nspk)
         if rec_every > 0 and (k + 1) % rec_every == 0:
             rec[(k + 1) // rec_every - 1] = vn[rec_comp]
     return vmax

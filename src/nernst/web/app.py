@@ -435,6 +435,14 @@ def _field(label, id_, value, **kw):
                      dcc.Input(id=id_, value=value, type="number", debounce=True, **kw)], className="field")
 
 
+def _dropdown(label, id_, options, value):
+    from dash import dcc, html
+
+    return html.Div([html.Label(label, htmlFor=id_, className="lbl"),
+                     dcc.Dropdown(id=id_, options=[{"label": o, "value": o} for o in options], value=value,
+                                  clearable=False)], className="field wide")
+
+
 def _export_row(prefix):
     from dash import html
 
@@ -454,9 +462,7 @@ def _layout_equilibrium():
         html.P("Change any concentration, permeability or the temperature: every number below is recomputed "
                "by nernst (Nernst and Goldman-Hodgkin-Katz equations). Add an ion, or delete one with the x."),
         html.Div([
-            html.Div([html.Label("Preset cell", htmlFor="eq-preset", className="lbl"),
-                      dcc.Dropdown(id="eq-preset", options=[{"label": p, "value": p} for p in list_presets()],
-                                   value=st.DEFAULTS["preset"], clearable=False)], className="field wide"),
+            _dropdown("Preset cell", "eq-preset", list_presets(), st.DEFAULTS["preset"]),
             _field("Temperature (°C)", "eq-temp", 37.0, step="any"),
         ], className="row"),
         dash_table.DataTable(
@@ -505,9 +511,7 @@ def _layout_scenarios():
         html.P("What happens when something goes wrong: block the pump, raise potassium outside, lose KCC2... "
                "Run a scenario; run another with 'Compare' ticked to overlay them."),
         html.Div([
-            html.Div([html.Label("Scenario", htmlFor="scn-name", className="lbl"),
-                      dcc.Dropdown(id="scn-name", options=[{"label": n, "value": n} for n in scenario_names()],
-                                   value=st.DEFAULTS["scn"], clearable=False)], className="field wide"),
+            _dropdown("Scenario", "scn-name", scenario_names(), st.DEFAULTS["scn"]),
             dcc.Checklist(id="scn-compare", options=[{"label": " Compare (keep earlier runs)", "value": "keep"}],
                           value=[], className="field"),
             html.Button("Run", id="scn-run", n_clicks=0, className="btn primary"),
