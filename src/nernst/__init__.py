@@ -34,6 +34,11 @@ _LAZY = {
     "iv_curve": "excitability",
     "spike_features": "excitability",
     "HHParameters": "mechanisms.hh",
+    "load_sweep": "sweep",
+    "sweep_from_dict": "sweep",
+    "run_sweep": "sweep",
+    "open_sweep": "sweep",
+    "sensitivity": "sweep",
 }
 
 
@@ -81,4 +86,9 @@ __all__ = [
     "iv_curve",
     "spike_features",
     "HHParameters",
+    "load_sweep",
+    "sweep_from_dict",
+    "run_sweep",
+    "open_sweep",
+    "sensitivity",
 ]

@@ -1155,6 +1155,162 @@ def explore(
         raise InvalidParameter("--port", port, f"cannot listen there ({exc.strerror or exc})") from None
 
 
+class BackendKind(str, Enum):
+    auto = "auto"
+    local = "local"
+    processes = "processes"
+    dask = "dask"
+
+
+@app.command()
+def sweep(
+    file: Path = typer.Argument(..., help="A sweep file (TOML): model, base preset or cell, [[axes]], outputs."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Zarr store (a path ending in .zarr) that receives each block as it finishes."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on this dask.distributed scheduler (e.g. tcp://10.0.0.5:8786)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Run on N local worker processes (a dask LocalCluster on 127.0.0.1, or a process pool with --backend processes)."),
+    backend: BackendKind = typer.Option(BackendKind.auto, "--backend", help="local (this process), processes (a process pool) or dask; auto: dask when --scheduler or --workers is given."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the store at --out: compute only the blocks not yet finished."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store at --out."),
+    yes: bool = typer.Option(False, "--yes", help="Run a sweep larger than the model's confirmation size."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Figure (.png, .svg, .pdf): a line (1 axis), heatmap (2 axes), scatter (sampled) or tornado (sensitivity)."),
+    output: Optional[str] = typer.Option(None, "--output", help="The output drawn by --plot (default: the first)."),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="Also write the results as a table (.csv), one row per point."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts (the progress bar goes to stderr)."),
+):
+    """Sweep parameters of a model over a grid, a list or random/Latin-hypercube samples; sensitivities."""
+    from .sweep import load_sweep, run_sweep, sensitivity
+
+    _check_plot_path(plot)
+    if csv is not None and csv.suffix.lower() != ".csv":
+        raise InvalidParameter("--csv", str(csv), "must end in .csv")
+    sw = load_sweep(file)
+    if output is not None and output not in sw.outputs:
+        raise InvalidParameter("--output", output, f"is not an output of this sweep ({', '.join(sw.outputs)})")
+    flags = {"out": "--out", "workers": "--workers", "scheduler": "--scheduler", "resume": "--resume",
+             "backend": "--backend", "points": "--yes"}
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    err = Console(stderr=True, highlight=False)
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn()]
+    state = {"t0": None, "start": 0}
+    import time
+
+    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal and as_json) as bar:
+        task = bar.add_task(f"sweep {sw.title or file.stem}", total=sw.n_points, rate="")
+
+        def progress(done, total):
+            now = time.perf_counter()
+            if state["t0"] is None:
+                state["t0"], state["start"] = now, done
+            dt = now - state["t0"]
+            rate = (done - state["start"]) / dt if dt > 0 else 0.0
+            bar.update(task, completed=done, rate=f"{rate:,.0f}/s" if rate else "")
+
+        try:
+            res = run_sweep(sw, out=out, backend=backend.value, workers=workers, scheduler=scheduler, resume=resume,
+                            overwrite=overwrite, yes=yes, progress=progress)
+        except InvalidParameter as exc:
+            raise exc.renamed(flags.get(exc.field, exc.field)) from None
+        except KeyboardInterrupt:
+            bar.stop()
+            if out is not None:
+                sys.stderr.write(f"nernst: interrupted; finished blocks are saved in {out}: run the same command "
+                                 "with --resume to compute the rest\n")
+            else:
+                sys.stderr.write("nernst: interrupted (nothing saved: use --out to keep partial results)\n")
+            raise typer.Exit(130)
+    import numpy as np
+
+    ds = res.dataset
+    sens = sensitivity(res) if sw.sensitivity is not None else None
+    if csv is not None:
+        frame = ds[list(sw.outputs)].to_dataframe()
+        frame.to_csv(csv)
+    if plot is not None:
+        from .plot import plot_sweep, plot_tornado
+
+        name = output or sw.outputs[0]
+        if sens is not None:
+            plot_tornado(sens, name, plot)
+        else:
+            plot_sweep(ds, name, plot)
+    summary = res.summary()
+    if sens is not None:
+        summary["sensitivity"] = {
+            o: [{"parameter": str(p), "base_value": float(sens["base_value"].sel(parameter=p)),
+                 "derivative": _none_nan(sens["derivative"].sel(output=o, parameter=p)),
+                 "elasticity": _none_nan(sens["elasticity"].sel(output=o, parameter=p)),
+                 "low": _none_nan(sens["low"].sel(output=o, parameter=p)),
+                 "high": _none_nan(sens["high"].sel(output=o, parameter=p))}
+                for p in sens["parameter"].values[np.argsort(-np.nan_to_num(sens["swing"].sel(output=o).values,
+                                                                             nan=-1.0), kind="stable")]]
+            for o in sw.outputs}
+    if as_json:
+        _emit_json(_nan_to_none(summary))
+        return
+    _print_sweep(summary, sens)
+
+
+def _none_nan(x):
+    v = float(x)
+    return v if math.isfinite(v) else None
+
+
+def _nan_to_none(obj):
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_nan_to_none(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _print_sweep(summary: dict, sens) -> None:
+    import numpy as np
+    from rich.table import Table
+
+    con = _console()
+    dims = " x ".join(f"{k} {v}" for k, v in summary["dims"].items())
+    if summary.get("sensitivity"):
+        dims = f"the base and 4 points for each of {(summary['points'] - 1) // 4} parameters"
+    con.print(f"[bold]{summary['title'] or 'sweep'}[/bold]: {summary['model']} model"
+              f"{' of ' + summary['base'] if summary['base'] else ''}, {summary['method']} of {dims} "
+              f"= {summary['points']:,} points in {summary['tasks']:,} blocks")
+    rate = summary["points_per_s"]
+    con.print(f"{summary['computed_points']:,} computed, {summary['reused_points']:,} reused from the store, "
+              f"{summary['failed_points']:,} failed; {summary['elapsed_s']:.2f} s in all "
+              f"({summary['compute_s']:.2f} s computing) on {summary['backend']} "
+              f"({summary['workers']} worker{'s' if summary['workers'] != 1 else ''})"
+              + (f", {rate:,.0f} points/s" if rate else ""))
+    t = Table(title=None)
+    for col in ("output", "unit", "min", "median", "max", "NaN"):
+        t.add_column(col, justify="left" if col in ("output", "unit") else "right")
+    for name, st in summary["outputs"].items():
+        t.add_row(name, st["unit"], *(f"{st[k]:.4g}" if k in st else "-" for k in ("min", "median", "max")),
+                  str(st["nan"]))
+    con.print(t)
+    if sens is not None:
+        for o in sens["output"].values:
+            s = sens.sel(output=o)
+            order = np.argsort(-np.nan_to_num(s["swing"].values, nan=-1.0), kind="stable")
+            tt = Table(title=f"sensitivity of {o} (base {float(s['base']):.4g}; bars at -/+{sens.attrs['span']:.0%})")
+            for col in ("parameter", "base value", "d/dp", "elasticity", "at -", "at +"):
+                tt.add_column(col, justify="left" if col == "parameter" else "right")
+            for j in order:
+                vals = [s[k].values[j] for k in ("derivative", "elasticity", "low", "high")]
+                tt.add_row(str(s["parameter"].values[j]), f"{float(s['base_value'].values[j]):.4g}",
+                           *(f"{v + 0.0:.4g}" if math.isfinite(v) else "-" for v in vals))
+            con.print(tt)
+    for e in summary["errors"]:
+        con.print(f"[yellow]failed point:[/yellow] {e}")
+    if summary["store"]:
+        con.print(f"results in {summary['store']} (open with nernst.sweep.open_sweep or xarray.open_zarr)")
+
+
 # ---------------------------------------------------------------------------
 # entry point
 # ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["ION_COLORS", "plot_rest", "plot_compare", "plot_ghk_iv"]
+__all__ = ["ION_COLORS", "plot_rest", "plot_compare", "plot_ghk_iv", "plot_sweep", "plot_tornado"]
 
 #: One colour per ion everywhere in nernst (Okabe-Ito palette, colour-blind safe).
 ION_COLORS = {
@@ -343,4 +343,108 @@ def plot_spike_ions(res, path):
     axes[2].plot(t, res.i_pump_uA_cm2, color="#D55E00")
     axes[2].set_ylabel("pump current\n(uA/cm$^2$)")
     axes[2].set_xlabel("time (ms)")
+    return _save(fig, path)
+
+
+def _label(ds, name: str) -> str:
+    """Axis label of a sweep coordinate or output: the name, the parameter path and the unit."""
+    var = ds[name]
+    par = var.attrs.get("parameter")
+    unit = var.attrs.get("units")
+    text = name if par in (None, name) else f"{name} ({par})"
+    return f"{text} [{unit}]" if unit and unit != "1" else text
+
+
+def plot_sweep(ds, output: str, path) -> Path:
+    """A sweep's output: a line for one axis, a heatmap for two, a scatter for sampled points.
+
+    Grids with more than two axes show the first two at the first value of the others
+    (the title says which).
+    """
+    import numpy as np
+
+    plt = _plt()
+    da = ds[output]
+    method = ds.attrs.get("method", "grid")
+    fig, ax = plt.subplots(figsize=(7, 5))
+    title = ds.attrs.get("title") or output
+    if method == "grid":
+        dims = list(da.dims)
+        extra = {d: 0 for d in dims[2:]}
+        if extra:
+            da = da.isel(extra)
+            title += " at " + ", ".join(f"{d} = {float(ds[d][0]):g}" for d in dims[2:])
+        log = lambda d: len(ds[d]) > 2 and np.all(ds[d].values > 0) and np.allclose(  # noqa: E731
+            np.diff(np.log(ds[d].values)), np.diff(np.log(ds[d].values))[0], rtol=1e-6)
+        if len(dims) == 1:
+            d = dims[0]
+            ax.plot(ds[d].values, da.values, color="#0072B2", lw=2, marker="o" if da.size <= 30 else None)
+            ax.set_xlabel(_label(ds, d))
+            ax.set_ylabel(_label(ds, output))
+            if log(d):
+                ax.set_xscale("log")
+            ax.grid(alpha=0.3)
+        else:
+            x, y = dims[1], dims[0]
+            mesh = ax.pcolormesh(ds[x].values, ds[y].values, da.transpose(y, x).values, shading="nearest",
+                                 cmap="viridis")
+            cb = fig.colorbar(mesh, ax=ax)
+            cb.set_label(_label(ds, output))
+            if da.notnull().sum() > 3 and da.shape[0] > 1 and da.shape[1] > 1:
+                cs = ax.contour(ds[x].values, ds[y].values, da.transpose(y, x).values, levels=6, colors="white",
+                                linewidths=0.8)
+                ax.clabel(cs, fontsize=8, fmt="%.3g")
+            ax.set_xlabel(_label(ds, x))
+            ax.set_ylabel(_label(ds, y))
+            if log(x):
+                ax.set_xscale("log")
+            if log(y):
+                ax.set_yscale("log")
+    else:
+        params = [c for c in ds.coords if c != "point" and ds[c].dims == ("point",)]
+        if len(params) >= 2:
+            sc = ax.scatter(ds[params[0]].values, ds[params[1]].values, c=da.values, s=8, cmap="viridis")
+            cb = fig.colorbar(sc, ax=ax)
+            cb.set_label(_label(ds, output))
+            ax.set_ylabel(_label(ds, params[1]))
+        else:
+            ax.scatter(ds[params[0]].values, da.values, s=8, color="#0072B2")
+            ax.set_ylabel(_label(ds, output))
+            ax.grid(alpha=0.3)
+        ax.set_xlabel(_label(ds, params[0]))
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def plot_tornado(sens, output: str, path, top: int = 15) -> Path:
+    """Ranked sensitivities of one output: each parameter at -span and +span around the base.
+
+    The bars run from the output at p (1 - span) to the output at p (1 + span);
+    the widest (most influential) parameter is on top.
+    """
+    import json
+
+    import numpy as np
+
+    plt = _plt()
+    s = sens.sel(output=output)
+    order = np.argsort(-np.nan_to_num(s["swing"].values, nan=-1.0), kind="stable")[:top]
+    names = [str(sens["parameter"].values[j]) for j in order]
+    base = float(s["base"])
+    unit = json.loads(sens.attrs.get("units", "{}")).get(output, "")
+    span = float(sens.attrs.get("span", 0.1))
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(names) + 1.6))
+    for k, j in enumerate(order):
+        lo, hi = float(s["low"].values[j]), float(s["high"].values[j])
+        y = len(order) - 1 - k
+        ax.barh(y, lo - base, left=base, color="#0072B2", height=0.6, label=f"-{span:.0%}" if k == 0 else None)
+        ax.barh(y, hi - base, left=base, color="#D55E00", height=0.6, label=f"+{span:.0%}" if k == 0 else None)
+    ax.axvline(base, color="black", lw=1)
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels(names[::-1])
+    ax.set_xlabel(f"{output} [{unit}]" if unit and unit != "1" else output)
+    ax.set_title(f"What moves {output} most: each parameter changed by ±{span:.0%}\n(base {base:.4g} {unit})",
+                 fontsize=10)
+    ax.legend(loc="lower right", fontsize=8, title="parameter")
+    ax.grid(axis="x", alpha=0.3)
     return _save(fig, path)
