@@ -174,8 +174,13 @@ class _RestModel(_Model):
         w = {i.symbol: get(f"ions.{i.symbol}.{self.pname}") for i in self.ions}
         # an ion takes part where it is permeant at some point of this block (p = 0 adds nothing)
         perm = [i for i in self.ions if np.any(w[i.symbol] > 0)]
+        need = {i.symbol for i in self.ions if f"E_{i.symbol}_mV" in outputs or f"driving_{i.symbol}_mV" in outputs}
+        if self.mode == "conductance" or "weighted_mV" in outputs:
+            need |= {i.symbol for i in perm}
         e = {}
         for i in self.ions:
+            if i.symbol not in need:
+                continue
             try:
                 e[i.symbol] = eq.nernst(ci[i.symbol], co[i.symbol], i.valence, t)
             except InvalidParameter:  # an ion absent on one side has no equilibrium potential
@@ -195,9 +200,9 @@ class _RestModel(_Model):
                 res["weighted_mV"] = np.where(dead, np.nan, wa)
         v = np.where(dead, np.nan, np.broadcast_to(v, (n,)))
         res["v_rest_mV"] = v
-        for i in self.ions:
-            res[f"E_{i.symbol}_mV"] = np.broadcast_to(e[i.symbol], (n,))
-            res[f"driving_{i.symbol}_mV"] = v - e[i.symbol]
+        for sym in need:
+            res[f"E_{sym}_mV"] = np.broadcast_to(e[sym], (n,))
+            res[f"driving_{sym}_mV"] = v - e[sym]
         errors = ["no permeant ion at some points (all permeabilities 0)"] if dead.any() else []
         return {k: np.asarray(res[k], dtype=float) for k in outputs}, errors
 
