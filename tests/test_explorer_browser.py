@@ -740,3 +740,57 @@ def test_keyboard_tab_leaves_the_ion_table_after_editing(page, base_url):
     page.keyboard.press("Enter")  # a selected cell, as after editing one
     # ref: WCAG 2.1.2 (no keyboard trap): Tab reaches 'Add an ion' (past the row's 5 cells at most)
     assert tab_until(page, lambda f: f["id"] == "eq-add", presses=8), page.evaluate(_FOCUSED_JS)
+
+
+# ---------------------------------------------------------------------------
+# the V_rest map (a parameter sweep of the table)
+# ---------------------------------------------------------------------------
+
+def _map(page, key):
+    return page.evaluate(f"document.querySelector('#eq-map .js-plotly-plot').data[0].{key}")
+
+
+def test_rest_map_is_a_sweep_of_the_table(page, base_url):
+    """Every point of the map equals the engine's GHK potential for the table with two values changed.
+
+    Reference: zero_current_potential called here on the preset's numbers (tolerance 1e-9 mV: the map
+    carries full floats)."""
+    from nernst import zero_current_potential
+
+    open_equilibrium(page, base_url)
+    page.evaluate("document.querySelector('#eq-map').scrollIntoView()")  # a graph is drawn once on screen
+    page.wait_for_function("document.querySelector('#eq-map .js-plotly-plot')?.data?.[0]?.z?.length === 41")
+    spec = load_preset("mammalian_neuron")
+    perm = [i for i in spec.ions if (i.permeability or 0) > 0]
+    x, y, z = _map(page, "x"), _map(page, "y"), _map(page, "z")
+    # axes: a tenth to ten times the table's K_o (5 mM) and P_Na (0.05), log-spaced
+    assert x[0] == pytest.approx(0.5, rel=1e-12) and x[-1] == pytest.approx(50.0, rel=1e-12)
+    assert y[0] == pytest.approx(0.005, rel=1e-12) and y[-1] == pytest.approx(0.5, rel=1e-12)
+    for iy, ix in ((20, 20), (0, 0), (40, 3), (7, 40)):
+        co = [x[ix] if i.symbol == "K" else i.outside_mM for i in perm]
+        p = [y[iy] if i.symbol == "Na" else i.permeability for i in perm]
+        ref = zero_current_potential([i.inside_mM for i in perm], co, [i.valence for i in perm], p,
+                                     spec.temperature_c)
+        assert z[iy][ix] == pytest.approx(float(ref), abs=1e-9)
+    # the centre is the table itself: the summary's V_rest
+    assert_shown(page.locator("#eq-vrest").inner_text(), z[20][20])
+    shot(page, "map_desktop")
+
+
+def test_rest_map_axes_from_a_link_and_a_bad_choice(page, base_url):
+    open_equilibrium(page, base_url, "?tab=equilibrium&preset=mammalian_neuron&mx=T&my=Cl.inside")
+    page.evaluate("document.querySelector('#eq-map').scrollIntoView()")
+    page.wait_for_function("document.querySelector('#eq-map .js-plotly-plot')?.data?.[0]?.x?.[40] === 45")
+    assert _map(page, "x")[0] == 0.0
+    assert _map(page, "y")[0] == pytest.approx(1.0, rel=1e-12)  # Cl inside 10 mM / 10
+    title = page.evaluate("document.querySelector('#eq-map .js-plotly-plot').layout.xaxis.title.text")
+    assert "temperature" in title
+    assert "mx=T" in page.url
+    # a link asking for the same parameter twice still opens a map: the y axis falls back to another one
+    open_equilibrium(page, base_url, "?tab=equilibrium&preset=mammalian_neuron&mx=K.outside&my=K.outside")
+    page.evaluate("document.querySelector('#eq-map').scrollIntoView()")
+    page.wait_for_function("document.querySelector('#eq-map .js-plotly-plot')?.data?.[0]?.z?.length === 41")
+    layout = page.evaluate("document.querySelector('#eq-map .js-plotly-plot').layout")
+    assert layout["xaxis"]["title"]["text"] == "K outside (mM)"
+    assert layout["yaxis"]["title"]["text"] != "K outside (mM)"
+    assert not page.errors

@@ -16,7 +16,7 @@ from nernst.web.app import (equilibrium_csv, equilibrium_view, equations_markdow
 
 def test_round_trip_keeps_every_setting():
     s = dict(st.DEFAULTS, tab="excitability", preset="squid_giant_axon", T=20.0, I=7.5, dur=80.0, temp=18.5,
-             d=238.0, L=30.0, passive=1, step=3, scn="scenario_hyperkalemia",
+             d=238.0, L=30.0, passive=1, step=3, scn="scenario_hyperkalemia", mx="T", my="A.inside",
              ions=[{"ion": "K", "z": 1.0, "inside": 400.0, "outside": 20.0, "P": 1.0},
                    {"ion": "A", "z": -1.0, "inside": 300.0, "outside": 1e-3, "P": 0.0}])
     back, problems = st.parse_query(st.encode_query(s))
@@ -37,6 +37,8 @@ def test_defaults_are_not_written():
     ("?ions=K,1,140", "is not symbol,z,inside,outside,P"),
     ("?ions=K,1,abc,5,1", "is not a number"),
     ("?foo=1", "unknown setting 'foo'"),
+    ("?mx=K.volume", "map axis 'K.volume'"),
+    ("?my=__import__", "map axis"),
 ])
 def test_junk_is_reported_and_dropped(junk, expect):
     s, problems = st.parse_query(junk)
@@ -89,3 +91,23 @@ def test_story_and_spike_come_from_the_engine():
     assert steps[0]["name"] == "start" and len(steps) >= 5
     r = spike_run(10.0, 50.0, 6.3)
     assert r["features"]["spike_count"] == int(simulate_hh(10.0, 50.0, 0.025, temperature=6.3).spike_counts[0])
+
+
+def test_rest_map_is_the_engines_ghk_over_the_grid():
+    """The map is a sweep: its centre is the table itself (resting_state, to 1e-9 mV); the axes span a
+    tenth to ten times the table's values; asking for one parameter twice is refused in one line."""
+    from nernst.web.app import map_options, rest_map
+
+    rows, t, _ = preset_rows("mammalian_neuron")
+    m = rest_map(rows, t, "K.outside", "Na.P")
+    rep = resting_state(load_preset("mammalian_neuron"))
+    assert m["z"][20][20] == pytest.approx(rep.ghk_mV, abs=1e-9)
+    assert m["x"][0] == pytest.approx(0.5) and m["x"][-1] == pytest.approx(50.0)
+    assert len(m["y"]) == len(m["z"]) == 41
+    # V_rest rises with K_o at every P_Na (more K outside: a smaller outward K gradient)
+    assert all(row[0] < row[-1] for row in m["z"])
+    with pytest.raises(NernstError, match="two different"):
+        rest_map(rows, t, "K.outside", "K.outside")
+    with pytest.raises(NernstError, match="not in the table"):
+        rest_map(rows, t, "Li.outside", "K.outside")
+    assert {"K.outside", "Na.P", "T"} <= {o["value"] for o in map_options(rows)}

@@ -710,8 +710,12 @@ def _base_data(kind: str, base, where: str):
         else:
             raise InvalidParameter("cell", InvalidParameter.NO_VALUE,
                                    f"the {kind} model needs a cell config (a shipped name such as 'kay2017', or a path)")
+    if isinstance(base, dict):  # an inline table: [preset] ions..., or a dict from Python
+        import copy
+
+        return copy.deepcopy(base), (base.get("title") if isinstance(base.get("title"), str) else None)
     if not isinstance(base, str):
-        raise InvalidParameter(where, base, "must be a name or a path")
+        raise InvalidParameter(where, base, "must be a name, a path or a table")
     from .presets import _cell_files, _files
 
     files = _files() if kind == "rest" else _cell_files()

@@ -15,6 +15,15 @@ def serve(host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> None:
     from .app import warm_up
 
     app = create_app()
+    # Import what callbacks import lazily before any thread starts: a module imported by two threads at
+    # once can be seen half-initialised (plotly's optional pandas check failed that way while the
+    # warm-up thread imported xarray, which imports pandas).
+    import pandas  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+    import xarray  # noqa: F401
+
+    from .. import sweep  # noqa: F401
+
     threading.Thread(target=warm_up, name="nernst-warm-up", daemon=True).start()
     try:
         from waitress import serve as waitress_serve

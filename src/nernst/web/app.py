@@ -67,6 +67,11 @@ def _spec(rows, temperature):
     """A CellSpec from table rows, through the same validation as a config file."""
     from ..config import spec_from_dict
 
+    return spec_from_dict(_table_config(rows, temperature))
+
+
+def _table_config(rows, temperature) -> dict:
+    """The ion table as a preset-style mapping (what a config file would hold)."""
     if not rows:
         raise NernstError("the table is empty: add at least one ion")
     if len(rows) > st.MAX_IONS:
@@ -92,7 +97,93 @@ def _spec(rows, temperature):
         t = float(temperature)
     except (TypeError, ValueError):
         raise NernstError(f"temperature {temperature!r} is not a number") from None
-    return spec_from_dict({"temperature_c": t, "ions": ions})
+    return {"temperature_c": t, "ions": ions}
+
+
+MAP_POINTS = 41  # per axis of the V_rest map
+
+
+def _map_axis(key, cfg):
+    """A sweep axis for a map key ('K.outside', 'Na.P', 'T') around the table's value."""
+    if key == "T":
+        return {"parameter": "temperature_c", "name": "T", "start": 0.0, "stop": 45.0, "num": MAP_POINTS}, \
+            cfg["temperature_c"], "temperature (°C)", False
+    sym, fld = key.split(".")
+    ions = cfg["ions"]
+    if sym not in ions:
+        raise NernstError(f"the map axis {key} names an ion that is not in the table")
+    name = "permeability" if fld == "P" else fld
+    v = float(ions[sym][name])
+    if v > 0:
+        lo, hi = v / 10.0, v * 10.0
+    elif fld == "P":  # an impermeant ion: from a trace to the largest permeability in the table
+        top = max(float(i["permeability"]) for i in ions.values())
+        lo, hi = top * 1e-3, top
+    else:
+        raise NernstError(f"{sym} {fld} is 0: a map needs a value > 0")
+    label = f"{sym} {'permeability (rel.)' if fld == 'P' else fld + ' (mM)'}"
+    return ({"parameter": f"ions.{sym}.{name}", "name": key, "start": lo, "stop": hi, "num": MAP_POINTS,
+             "scale": "log"}, v, label, True)
+
+
+@lru_cache(maxsize=32)
+def _rest_map(rows_key, temperature, mx, my):
+    from ..sweep import run_sweep, sweep_from_dict
+
+    rows = [dict(r) for r in rows_key]
+    cfg = _table_config(rows, temperature)
+    if mx == my:
+        raise NernstError("choose two different parameters for the map")
+    ax, ay = _map_axis(mx, cfg), _map_axis(my, cfg)
+    sw = sweep_from_dict({"model": "rest", "preset": cfg, "outputs": ["v_rest_mV"], "axes": [ax[0], ay[0]]})
+    ds = run_sweep(sw).dataset
+    return {"x": ds[mx].values.tolist(), "y": ds[my].values.tolist(),
+            "z": ds["v_rest_mV"].transpose(my, mx).values.tolist(),
+            "x0": ax[1], "y0": ay[1], "xlabel": ax[2], "ylabel": ay[2], "xlog": ax[3], "ylog": ay[3]}
+
+
+def rest_map(rows, temperature, mx, my) -> dict:
+    """V_rest (GHK) over a 41 x 41 grid of two of the table's parameters (:mod:`nernst.sweep`)."""
+    from .state import MAP_AXIS
+
+    for k in (mx, my):
+        if not isinstance(k, str) or not MAP_AXIS.fullmatch(k):
+            raise NernstError("choose the map's two parameters")
+    key = tuple(tuple(sorted((k, v) for k, v in r.items())) for r in (rows or []))
+    try:
+        return _rest_map(key, temperature, mx, my)
+    except TypeError:  # unhashable junk in a cell
+        raise NernstError("the table holds a value that is not a number") from None
+
+
+def map_options(rows) -> list:
+    """The map's axis choices for the ions in the table."""
+    opts = []
+    for r in rows or []:
+        sym = str(r.get("ion") or "").strip()
+        if not sym:
+            continue
+        opts += [{"label": f"{sym} outside (mM)", "value": f"{sym}.outside"},
+                 {"label": f"{sym} inside (mM)", "value": f"{sym}.inside"},
+                 {"label": f"{sym} permeability", "value": f"{sym}.P"}]
+    return opts + [{"label": "temperature (°C)", "value": "T"}]
+
+
+def map_figure(m) -> dict:
+    heat = {"type": "heatmap", "x": m["x"], "y": m["y"], "z": m["z"], "colorscale": "Viridis",
+            "colorbar": {"title": {"text": "V_rest (mV)"}},
+            "hovertemplate": "x %{x:.4g}<br>y %{y:.4g}<br>V_rest %{z:.2f} mV<extra></extra>"}
+    contour = {"type": "contour", "x": m["x"], "y": m["y"], "z": m["z"], "showscale": False,
+               "contours": {"coloring": "none", "showlabels": True, "labelfont": {"color": "white", "size": 10}},
+               "line": {"color": "white", "width": 1}, "hoverinfo": "skip", "ncontours": 8}
+    here = {"type": "scatter", "mode": "markers+text", "x": [m["x0"]], "y": [m["y0"]], "text": ["this cell"],
+            "textposition": "top center", "textfont": {"color": "white"}, "name": "this cell",
+            "marker": {"symbol": "x", "size": 12, "color": "white", "line": {"width": 2, "color": "black"}},
+            "hovertemplate": "this cell<extra></extra>"}
+    return {"data": [heat, contour, here], "layout": _dict_layout(
+        "V_rest (GHK) map", 420, showlegend=False,
+        xaxis={"title": {"text": m["xlabel"]}, **({"type": "log", "dtick": "D2"} if m["xlog"] else {})},
+        yaxis={"title": {"text": m["ylabel"]}, **({"type": "log", "dtick": "D2"} if m["ylog"] else {})})}
 
 
 def equilibrium_view(rows, temperature) -> dict:
@@ -439,7 +530,8 @@ def _dropdown(label, id_, options, value):
     from dash import dcc, html
 
     return html.Div([html.Label(label, htmlFor=id_, className="lbl"),
-                     dcc.Dropdown(id=id_, options=[{"label": o, "value": o} for o in options], value=value,
+                     dcc.Dropdown(id=id_, options=[o if isinstance(o, dict) else {"label": o, "value": o}
+                                                   for o in options], value=value,
                                   clearable=False)], className="field wide")
 
 
@@ -479,6 +571,18 @@ def _layout_equilibrium():
         html.Div(id="eq-summary", className="summary", **{"aria-live": "polite"}),
         dcc.Graph(id="eq-graph", config=GRAPH_CONFIG),
         dcc.Graph(id="eq-currents", config=GRAPH_CONFIG),
+        html.H3("V_rest across two parameters"),
+        html.P("Each point of the map is this table with two values changed, the others held (from a tenth to "
+               "ten times the table's value; temperature 0-45 °C): a parameter sweep by nernst.sweep."),
+        html.Div([
+            _dropdown("Map: x axis", "eq-map-x", map_options(preset_rows(st.DEFAULTS["preset"])[0]),
+                      st.DEFAULTS["mx"]),
+            _dropdown("Map: y axis", "eq-map-y", map_options(preset_rows(st.DEFAULTS["preset"])[0]),
+                      st.DEFAULTS["my"]),
+        ], className="row"),
+        dcc.Store(id="eq-map-link", data=None),
+        html.Div(id="eq-map-msg", role="alert", className="msg"),
+        dcc.Graph(id="eq-map", config=GRAPH_CONFIG),
         dash_table.DataTable(id="eq-results", columns=[
             {"id": "ion", "name": "ion"}, {"id": "E", "name": "E_X (mV)"}, {"id": "df", "name": "V - E_X (mV)"},
             {"id": "I", "name": "current at rest (relative units: P x GHK flux)"},
@@ -579,6 +683,8 @@ def warm_up() -> None:
     run the pump-leak kernels; the default scenario and spike)."""
     try:
         story_steps()
+        rows, t, _ = preset_rows(st.DEFAULTS["preset"])
+        rest_map(rows, t, st.DEFAULTS["mx"], st.DEFAULTS["my"])
         spike_run(float(st.DEFAULTS["I"]), float(st.DEFAULTS["dur"]), float(st.DEFAULTS["temp"]))
     except Exception:  # a warm-up must never stop the server; the callbacks report errors themselves
         pass
@@ -629,14 +735,14 @@ def create_app():
         Output("ex-current", "value"), Output("ex-duration", "value"), Output("ex-temp", "value"),
         Output("cb-diameter", "value"), Output("cb-length", "value"), Output("cb-passive", "value"),
         Output("story-step", "data"), Output("scn-name", "value"), Output("url-msg", "children"),
-        Output("url-loaded", "data"),
+        Output("url-loaded", "data"), Output("eq-map-link", "data"),
         Input("url", "search"), State("url-loaded", "data"),
     )
     def from_url(search, loaded):
         # Only the first load reads the link; later changes of the address are our own writes
         # (to_url), and reading them back would undo what the user is typing.
         if loaded:
-            return (no_update,) * 14
+            return (no_update,) * 15
         s, problems = st.parse_query(search or "")
         try:
             rows, t, _title = preset_rows(s["preset"])
@@ -650,7 +756,7 @@ def create_app():
             t = s["T"]
         msg = ("Some settings in the link were ignored: " + "; ".join(problems)) if problems else ""
         return (s["tab"], s["preset"], t, rows, s["I"], s["dur"], s["temp"], s["d"], s["L"],
-                ["passive"] if s["passive"] else [], max(int(s["step"]), 0), s["scn"], msg, True)
+                ["passive"] if s["passive"] else [], max(int(s["step"]), 0), s["scn"], msg, True, [s["mx"], s["my"]])
 
     # --- controls -> URL --------------------------------------------------------
     @app.callback(
@@ -658,17 +764,18 @@ def create_app():
         Input("tabs", "value"), Input("eq-preset", "value"), Input("eq-temp", "value"), Input("eq-table", "data"),
         Input("ex-current", "value"), Input("ex-duration", "value"), Input("ex-temp", "value"),
         Input("cb-diameter", "value"), Input("cb-length", "value"), Input("cb-passive", "value"),
-        Input("story-step", "data"), Input("scn-name", "value"), State("url", "search"),
+        Input("story-step", "data"), Input("scn-name", "value"), Input("eq-map-x", "value"),
+        Input("eq-map-y", "value"), State("url", "search"),
         prevent_initial_call=True,
     )
-    def to_url(tab, preset, temp, rows, cur, dur, xtemp, d, length, passive, step, scn, current):
+    def to_url(tab, preset, temp, rows, cur, dur, xtemp, d, length, passive, step, scn, mx, my, current):
         try:
             p_rows, p_t, _ = preset_rows(preset)
         except NernstError:
             p_rows, p_t = None, None
         s = {"tab": tab, "preset": preset, "T": None if temp == p_t else temp,
              "ions": None if rows == p_rows else rows, "I": cur, "dur": dur, "temp": xtemp, "d": d, "L": length,
-             "passive": 1 if passive else 0, "step": step, "scn": scn}
+             "passive": 1 if passive else 0, "step": step, "scn": scn, "mx": mx, "my": my}
         new = st.encode_query(s)
         return no_update if new == current else new
 
@@ -713,6 +820,37 @@ def create_app():
             (f";  chord {rep.chord_mV:+.2f} mV" if rep.chord_mV is not None else "")])
         return (equilibrium_figure(view), current_figure(view), ion_table_rows(view), equations_markdown(view),
                 summary, "")
+
+    # Options and values are set together: a dropdown drops a value that is not among its options,
+    # so a link's axes (which may name an ion of the link's own table) wait here for their options.
+    @app.callback(Output("eq-map-x", "options"), Output("eq-map-y", "options"), Output("eq-map-x", "value"),
+                  Output("eq-map-y", "value"), Input("eq-table", "data"), Input("eq-map-link", "data"),
+                  State("eq-map-x", "value"), State("eq-map-y", "value"))
+    def update_map_options(rows, link, mx, my):
+        opts = map_options(rows)
+        if not rows:  # the table is not there yet (page load): keep the axes for it
+            return opts, opts, no_update, no_update
+        valid = {o["value"] for o in opts}
+        wanted = [mx, my] if ctx.triggered_id == "eq-table" else list(link or [mx, my])
+        fallback = list(link or []) + [st.DEFAULTS["mx"], st.DEFAULTS["my"]] + [o["value"] for o in opts]
+        out = []
+        for w in wanted:
+            pick = w if w in valid and w not in out else next((f for f in fallback if f in valid and f not in out),
+                                                              None)
+            out.append(pick)
+        return opts, opts, out[0], out[1]
+
+    @app.callback(Output("eq-map", "figure"), Output("eq-map-msg", "children"),
+                  Input("eq-table", "data"), Input("eq-temp", "value"), Input("eq-map-x", "value"),
+                  Input("eq-map-y", "value"), Input("tabs", "value"))
+    def update_map(rows, temp, mx, my, tab):
+        if tab != "equilibrium":
+            return no_update, no_update
+        try:
+            m = rest_map(rows, temp, mx, my)
+        except NernstError as exc:
+            return no_update, f"Map not updated: {exc}"
+        return map_figure(m), ""
 
     # --- story --------------------------------------------------------------------
     @app.callback(Output("story-step", "data", allow_duplicate=True), Input("story-prev", "n_clicks"),

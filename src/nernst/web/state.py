@@ -15,12 +15,14 @@ import re
 from typing import Dict, List, Tuple
 from urllib.parse import parse_qs, urlencode
 
-__all__ = ["TABS", "DEFAULTS", "MAX_IONS", "parse_query", "encode_query", "ions_to_text", "ions_from_text"]
+__all__ = ["TABS", "DEFAULTS", "MAX_IONS", "MAP_AXIS", "parse_query", "encode_query", "ions_to_text", "ions_from_text"]
 
 TABS = ("equilibrium", "story", "scenarios", "excitability")
 MAX_IONS = 12
 MAX_QUERY = 4000  # characters: far more than any real state, small enough to refuse junk
 _SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}$")
+#: A map axis: an ion's inside, outside or permeability (P), or the temperature (T).
+MAP_AXIS = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,7}\.(inside|outside|P)|T)$")
 
 DEFAULTS: Dict[str, object] = {
     "tab": "equilibrium",
@@ -31,6 +33,7 @@ DEFAULTS: Dict[str, object] = {
     "d": 476.0, "L": 50.0, "passive": 0,          # excitability: cable
     "step": 0,                                    # story
     "scn": "scenario_pump_block",                 # scenarios
+    "mx": "K.outside", "my": "Na.P",              # equilibrium: the axes of the V_rest map
 }
 
 _NUMBERS = {"T", "I", "dur", "temp", "d", "L"}
@@ -93,6 +96,11 @@ def parse_query(search: str) -> Tuple[dict, List[str]]:
                 state["tab"] = value
             else:
                 problems.append(f"unknown tab {value!r}")
+        elif key in ("mx", "my"):
+            if MAP_AXIS.fullmatch(value):
+                state[key] = value
+            else:
+                problems.append(f"map axis {value!r} is not ion.inside, ion.outside, ion.P or T")
         elif key in ("preset", "scn"):
             if re.fullmatch(r"[a-z0-9_]{1,64}", value):
                 state[key] = value
