@@ -1175,11 +1175,25 @@ def sweep(
     plot: Optional[Path] = typer.Option(None, "--plot", help="Figure (.png, .svg, .pdf): a line (1 axis), heatmap (2 axes), scatter (sampled) or tornado (sensitivity)."),
     output: Optional[str] = typer.Option(None, "--output", help="The output drawn by --plot (default: the first)."),
     csv: Optional[Path] = typer.Option(None, "--csv", help="Also write the results as a table (.csv), one row per point."),
+    parameters: bool = typer.Option(False, "--parameters", help="List the parameters and outputs of the file's model (and base) and stop."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts (the progress bar goes to stderr)."),
 ):
     """Sweep parameters of a model over a grid, a list or random/Latin-hypercube samples; sensitivities."""
-    from .sweep import load_sweep, run_sweep, sensitivity
+    import time
 
+    from .sweep import describe_model, load_sweep, run_sweep, sensitivity
+
+    if parameters:
+        info = describe_model(file)
+        if as_json:
+            _emit_json(info)
+            return
+        con = _console()
+        con.print(f"[bold]{info['model']}[/bold] model of {info['base'] or 'its defaults'}: parameters (base value)")
+        for k, v in info["parameters"].items():
+            con.print(f"  {k} = {v:g}")
+        con.print("outputs: " + ", ".join(f"{k} [{u}]" for k, u in info["outputs"].items()))
+        return
     _check_plot_path(plot)
     if csv is not None and csv.suffix.lower() != ".csv":
         raise InvalidParameter("--csv", str(csv), "must end in .csv")
@@ -1189,39 +1203,42 @@ def sweep(
     flags = {"out": "--out", "workers": "--workers", "scheduler": "--scheduler", "resume": "--resume",
              "backend": "--backend", "points": "--yes"}
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    err = Console(stderr=True, highlight=False)
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
-               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn()]
-    state = {"t0": None, "start": 0}
-    import time
+    err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
+    columns = [TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+               TextColumn("points, {task.fields[rate]}"), TextColumn("left"), TimeRemainingColumn()]
+    title = sw.title or file.stem
+    title = title if len(title) <= 24 else title[:23] + "…"
+    # the bar appears once the sweep starts: checks, the store and the cluster connection come first
+    bar = Progress(*columns, console=err, transient=False, disable=not err.is_terminal and as_json)
+    state = {"t0": None, "start": 0, "task": None}
 
-    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal and as_json) as bar:
-        task = bar.add_task(f"sweep {sw.title or file.stem}", total=sw.n_points, rate="")
+    def progress(done, total):
+        now = time.perf_counter()
+        if state["task"] is None:
+            bar.start()
+            state["task"] = bar.add_task(title, total=total, rate="")
+            state["t0"], state["start"] = now, done
+        dt = now - state["t0"]
+        rate = (done - state["start"]) / dt if dt > 0 else 0.0
+        bar.update(state["task"], completed=done, rate=_rate(rate) if rate else "")
 
-        def progress(done, total):
-            now = time.perf_counter()
-            if state["t0"] is None:
-                state["t0"], state["start"] = now, done
-            dt = now - state["t0"]
-            rate = (done - state["start"]) / dt if dt > 0 else 0.0
-            bar.update(task, completed=done, rate=f"{rate:,.0f}/s" if rate else "")
-
-        try:
-            res = run_sweep(sw, out=out, backend=backend.value, workers=workers, scheduler=scheduler, resume=resume,
-                            overwrite=overwrite, yes=yes, progress=progress)
-        except InvalidParameter as exc:
-            raise exc.renamed(flags.get(exc.field, exc.field)) from None
-        except KeyboardInterrupt:
-            bar.stop()
-            if out is not None:
-                sys.stderr.write(f"nernst: interrupted; finished blocks are saved in {out}: run the same command "
-                                 "with --resume to compute the rest\n")
-            else:
-                sys.stderr.write("nernst: interrupted (nothing saved: use --out to keep partial results)\n")
-            raise typer.Exit(130)
+    try:
+        res = run_sweep(sw, out=out, backend=backend.value, workers=workers, scheduler=scheduler, resume=resume,
+                        overwrite=overwrite, yes=yes, progress=progress)
+    except InvalidParameter as exc:
+        raise exc.renamed(flags.get(exc.field, exc.field)) from None
+    except KeyboardInterrupt:
+        bar.stop()
+        if out is not None:
+            sys.stderr.write(f"nernst: interrupted; finished blocks are saved in {out}: run the same command "
+                             "with --resume to compute the rest\n")
+        else:
+            sys.stderr.write("nernst: interrupted (nothing saved: use --out to keep partial results)\n")
+        raise typer.Exit(130)
+    finally:
+        bar.stop()
     import numpy as np
 
     ds = res.dataset
@@ -1229,6 +1246,7 @@ def sweep(
     if csv is not None:
         frame = ds[list(sw.outputs)].to_dataframe()
         frame.to_csv(csv)
+        sys.stderr.write(f"nernst: table written to {csv} ({len(frame):,} rows)\n")
     if plot is not None:
         from .plot import plot_sweep, plot_tornado
 
@@ -1237,6 +1255,7 @@ def sweep(
             plot_tornado(sens, name, plot)
         else:
             plot_sweep(ds, name, plot)
+        sys.stderr.write(f"nernst: figure written to {plot}\n")
     summary = res.summary()
     if sens is not None:
         summary["sensitivity"] = {
@@ -1252,6 +1271,14 @@ def sweep(
         _emit_json(_nan_to_none(summary))
         return
     _print_sweep(summary, sens)
+
+
+def _rate(points_per_s: float) -> str:
+    if points_per_s >= 100:
+        return f"{points_per_s:,.0f} points/s"
+    if points_per_s >= 1:
+        return f"{points_per_s:.1f} points/s"
+    return f"{1 / points_per_s:.2g} s/point"
 
 
 def _none_nan(x):
@@ -1274,18 +1301,23 @@ def _print_sweep(summary: dict, sens) -> None:
     from rich.table import Table
 
     con = _console()
-    dims = " x ".join(f"{k} {v}" for k, v in summary["dims"].items())
+    n, blocks = summary["points"], summary["tasks"]
     if summary.get("sensitivity"):
-        dims = f"the base and 4 points for each of {(summary['points'] - 1) // 4} parameters"
+        k = (n - 1) // 4
+        what = f"sensitivity: the base and 4 points for each of {k} parameter{'s' * (k != 1)}"
+    elif summary["method"] == "grid":
+        what = "grid of " + " x ".join(f"{k} {v}" for k, v in summary["dims"].items())
+    else:
+        what = f"{summary['method']} of {len(summary['axes'])} parameter{'s' * (len(summary['axes']) != 1)}"
     con.print(f"[bold]{summary['title'] or 'sweep'}[/bold]: {summary['model']} model"
-              f"{' of ' + summary['base'] if summary['base'] else ''}, {summary['method']} of {dims} "
-              f"= {summary['points']:,} points in {summary['tasks']:,} blocks")
+              f"{' of ' + summary['base'] if summary['base'] else ''}, {what}: {n:,} point{'s' * (n != 1)} in "
+              f"{blocks:,} block{'s' * (blocks != 1)}")
     rate = summary["points_per_s"]
+    w = summary["workers"]
     con.print(f"{summary['computed_points']:,} computed, {summary['reused_points']:,} reused from the store, "
               f"{summary['failed_points']:,} failed; {summary['elapsed_s']:.2f} s in all "
-              f"({summary['compute_s']:.2f} s computing) on {summary['backend']} "
-              f"({summary['workers']} worker{'s' if summary['workers'] != 1 else ''})"
-              + (f", {rate:,.0f} points/s" if rate else ""))
+              f"({summary['compute_s']:.2f} s computing) on {summary['backend']} ({w} worker{'s' * (w != 1)})"
+              + (f", {_rate(rate)}" if rate else ""))
     t = Table(title=None)
     for col in ("output", "unit", "min", "median", "max", "NaN"):
         t.add_column(col, justify="left" if col in ("output", "unit") else "right")

@@ -355,11 +355,46 @@ def _label(ds, name: str) -> str:
     return f"{text} [{unit}]" if unit and unit != "1" else text
 
 
-def plot_sweep(ds, output: str, path) -> Path:
-    """A sweep's output: a line for one axis, a heatmap for two, a scatter for sampled points.
+def _is_log(ds, dim) -> bool:
+    import numpy as np
 
-    Grids with more than two axes show the first two at the first value of the others
-    (the title says which).
+    scale = ds[dim].attrs.get("scale")
+    if scale is not None:
+        return scale == "log"
+    v = ds[dim].values
+    return len(v) > 2 and bool(np.all(v > 0)) and np.allclose(np.diff(np.log(v)), np.log(v[1] / v[0]), rtol=1e-6)
+
+
+def _plain_log_ticks(axis) -> None:
+    """Log axes labelled 0.5, 1, 2, 5, 10 ... rather than 10^0, 10^1."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+
+
+def _cmap(values):
+    """A diverging map centred on 0 when an output changes sign, else viridis."""
+    import numpy as np
+
+    from matplotlib.colors import TwoSlopeNorm
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size and v.min() < 0 < v.max():
+        return "RdBu_r", TwoSlopeNorm(vcenter=0.0, vmin=v.min(), vmax=v.max())
+    return "viridis", None
+
+
+def plot_sweep(ds, output: str, path) -> Path:
+    """A sweep's output as a figure.
+
+    One axis: a line.  Two axes: a heatmap with contours, or one line per value
+    when one axis has six values or fewer.  More axes: the first two at the first
+    value of the others (the title says which).  Sampled points (random, lhs,
+    list): the mean of the output in bins of the first two parameters (one
+    parameter: a scatter).  Log-scaled axes are drawn on log scales.
     """
     import numpy as np
 
@@ -374,45 +409,69 @@ def plot_sweep(ds, output: str, path) -> Path:
         if extra:
             da = da.isel(extra)
             title += " at " + ", ".join(f"{d} = {float(ds[d][0]):g}" for d in dims[2:])
-        log = lambda d: len(ds[d]) > 2 and np.all(ds[d].values > 0) and np.allclose(  # noqa: E731
-            np.diff(np.log(ds[d].values)), np.diff(np.log(ds[d].values))[0], rtol=1e-6)
+        if len(dims) == 2 and min(len(ds[d]) for d in dims[:2]) <= 6:
+            few = min(dims[:2], key=lambda d: len(ds[d]))
+            x = dims[1] if few == dims[0] else dims[0]
+            colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(ds[few])))
+            for k, val in enumerate(ds[few].values):
+                ax.plot(ds[x].values, da.sel({few: val}).values, color=colors[k], lw=2,
+                        marker="o" if len(ds[x]) <= 30 else None, label=f"{few} = {val:g}")
+            ax.legend(fontsize=8)
+            dims = [x]
         if len(dims) == 1:
             d = dims[0]
-            ax.plot(ds[d].values, da.values, color="#0072B2", lw=2, marker="o" if da.size <= 30 else None)
+            if len(da.dims) == 1:
+                ax.plot(ds[d].values, da.values, color="#0072B2", lw=2, marker="o" if da.size <= 30 else None)
             ax.set_xlabel(_label(ds, d))
             ax.set_ylabel(_label(ds, output))
-            if log(d):
+            if _is_log(ds, d):
                 ax.set_xscale("log")
+                _plain_log_ticks(ax.xaxis)
             ax.grid(alpha=0.3)
         else:
             x, y = dims[1], dims[0]
-            mesh = ax.pcolormesh(ds[x].values, ds[y].values, da.transpose(y, x).values, shading="nearest",
-                                 cmap="viridis")
+            z = da.transpose(y, x).values
+            cmap, norm = _cmap(z)
+            mesh = ax.pcolormesh(ds[x].values, ds[y].values, z, shading="nearest", cmap=cmap, norm=norm)
             cb = fig.colorbar(mesh, ax=ax)
             cb.set_label(_label(ds, output))
-            if da.notnull().sum() > 3 and da.shape[0] > 1 and da.shape[1] > 1:
-                cs = ax.contour(ds[x].values, ds[y].values, da.transpose(y, x).values, levels=6, colors="white",
-                                linewidths=0.8)
+            if np.isfinite(z).sum() > 3:
+                cs = ax.contour(ds[x].values, ds[y].values, z, levels=6, colors="white", linewidths=0.8,
+                                linestyles="solid")
                 ax.clabel(cs, fontsize=8, fmt="%.3g")
             ax.set_xlabel(_label(ds, x))
             ax.set_ylabel(_label(ds, y))
-            if log(x):
-                ax.set_xscale("log")
-            if log(y):
-                ax.set_yscale("log")
+            for d, axis, setter in ((x, ax.xaxis, ax.set_xscale), (y, ax.yaxis, ax.set_yscale)):
+                if _is_log(ds, d):
+                    setter("log")
+                    _plain_log_ticks(axis)
     else:
         params = [c for c in ds.coords if c != "point" and ds[c].dims == ("point",)]
+        vals = da.values
         if len(params) >= 2:
-            sc = ax.scatter(ds[params[0]].values, ds[params[1]].values, c=da.values, s=8, cmap="viridis")
-            cb = fig.colorbar(sc, ax=ax)
-            cb.set_label(_label(ds, output))
+            px, py = ds[params[0]], ds[params[1]]
+            lx, ly = _is_log(ds, params[0]), _is_log(ds, params[1])
+            cmap, norm = _cmap(vals)
+            hb = ax.hexbin(px.values, py.values, C=vals, reduce_C_function=np.nanmean, gridsize=30,
+                           xscale="log" if lx else "linear", yscale="log" if ly else "linear", cmap=cmap, norm=norm,
+                           mincnt=1)
+            cb = fig.colorbar(hb, ax=ax)
+            cb.set_label(f"mean {_label(ds, output)}")
             ax.set_ylabel(_label(ds, params[1]))
+            for flag, axis in ((lx, ax.xaxis), (ly, ax.yaxis)):
+                if flag:
+                    _plain_log_ticks(axis)
+            if len(params) > 2:
+                title += f"\n(mean over {', '.join(params[2:])})"
         else:
-            ax.scatter(ds[params[0]].values, da.values, s=8, color="#0072B2")
+            ax.scatter(ds[params[0]].values, vals, s=8, color="#0072B2", alpha=0.6 if vals.size > 500 else 1.0)
             ax.set_ylabel(_label(ds, output))
+            if _is_log(ds, params[0]):
+                ax.set_xscale("log")
+                _plain_log_ticks(ax.xaxis)
             ax.grid(alpha=0.3)
         ax.set_xlabel(_label(ds, params[0]))
-    ax.set_title(title)
+    ax.set_title(title, fontsize=11)
     return _save(fig, path)
 
 

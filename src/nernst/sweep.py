@@ -109,8 +109,11 @@ class _Model:
         """Output name -> unit."""
         raise NotImplementedError
 
-    def check(self, path: str, value: float) -> None:
-        """Raise InvalidParameter(path, value, reason) if one point's value is not allowed."""
+    def check(self, path: str, value: float, strict: bool = False) -> None:
+        """Raise InvalidParameter(path, value, reason) if one point's value is not allowed.
+
+        *strict*: the value must also be valid with every other parameter at its base value
+        (a cell's initial concentrations must then keep their charge balance)."""
         raise NotImplementedError
 
     def evaluate(self, params: dict, outputs: tuple, n: int):
@@ -147,7 +150,7 @@ class _RestModel(_Model):
             out[f"driving_{ion.symbol}_mV"] = "mV"
         return out
 
-    def check(self, path, value):
+    def check(self, path, value, strict=False):
         from .validation import check_temperature
 
         if not math.isfinite(value):
@@ -270,7 +273,7 @@ class _CellModel(_Model):
         out["volume_rel_end"] = "1"
         return out
 
-    def _config(self, values: dict):
+    def _config(self, values: dict, check_charge: bool = True):
         import copy
 
         from .cellconfig import cell_from_dict
@@ -278,15 +281,19 @@ class _CellModel(_Model):
         data = copy.deepcopy(self.data)
         for path, v in values.items():
             _set_path(data, self.aliases.get(path, path), float(v))
-        return cell_from_dict(data, name=self.name)
+        return cell_from_dict(data, name=self.name, check_charge=check_charge)
 
-    def check(self, path, value):
+    def check(self, path, value, strict=False):
+        # Each value is checked alone, so the charge balance of the initial concentrations is left to
+        # each point: a list sweep may change Na and Cl together and stay neutral.
         if not math.isfinite(value):
             raise InvalidParameter(path, value, "must be a finite number")
         try:
-            self._config({path: value})
+            self._config({path: value}, check_charge=strict)
         except InvalidParameter as exc:
-            raise InvalidParameter(path, value, f"{exc.field}: {exc.reason}") from None
+            real = self.aliases.get(path, path)
+            reason = exc.reason if exc.field in (path, real) else f"is refused by the cell ({exc.field}: {exc.reason})"
+            raise InvalidParameter(path, value, reason) from None
 
     def _one(self, values):
         from .dynamics import simulate, steady_state
@@ -338,33 +345,29 @@ def _hh_defaults():
     return out
 
 
-class _SpikeModel(_Model):
-    kind = "spike"
+class _HHModel(_Model):
+    """Models on HH membranes: parameters are numbers with limits, plus the HHParameters fields."""
+
+    DEFAULTS: dict = {}
+    LIMITS: dict = {}  # path -> (low, high, reason)
 
     def __init__(self, data: dict):
-        self.base = {"current_uA_cm2": 10.0, "duration_ms": 100.0, "dt_ms": 0.025, "threshold_mV": 0.0}
+        self.base = dict(self.DEFAULTS)
         self.base.update(_hh_defaults())
         self.base.update({k: float(v) for k, v in data.items()})  # the sweep's [fixed] values
 
     def parameters(self):
         return dict(self.base)
 
-    def outputs(self):
-        return {"spike_count": "1", "rate_hz": "Hz", "first_spike_ms": "ms", "rest_mV": "mV"}
-
-    def check(self, path, value):
+    def check(self, path, value, strict=False):
         from .mechanisms.hh import HHParameters
 
         if not math.isfinite(value):
             raise InvalidParameter(path, value, "must be a finite number")
-        if path == "duration_ms" and not 0 < value <= 1e5:
-            raise InvalidParameter(path, value, "must be > 0 and <= 1e5 ms")
-        if path == "dt_ms" and not 1e-5 <= value <= 1.0:
-            raise InvalidParameter(path, value, "must be from 1e-5 to 1 ms")
-        if path == "current_uA_cm2" and abs(value) > 1e5:
-            raise InvalidParameter(path, value, "must be within +-1e5 uA/cm^2")
-        if path == "threshold_mV" and abs(value) > 200:
-            raise InvalidParameter(path, value, "must be within +-200 mV")
+        if path in self.LIMITS:
+            lo, hi, reason = self.LIMITS[path]
+            if not lo <= value <= hi:
+                raise InvalidParameter(path, value, reason)
         if path in _HH_FIELDS or path == "temperature_c":
             kw = {f: self.base[f] for f in _HH_FIELDS}
             kw["temperature_c"] = self.base["temperature_c"]
@@ -374,13 +377,34 @@ class _SpikeModel(_Model):
             except InvalidParameter as exc:
                 raise InvalidParameter(path, value, exc.reason) from None
 
-    def evaluate(self, params, outputs, n):
-        from .excitability import simulate_hh
+    def _columns(self, params, n) -> dict:
+        return {k: np.broadcast_to(np.asarray(params.get(k, v), dtype=float), (n,)) for k, v in self.base.items()}
+
+    @staticmethod
+    def _membrane(kv):
         from .mechanisms.hh import HHParameters
 
-        cols = {k: np.broadcast_to(np.asarray(params.get(k, v), dtype=float), (n,)) for k, v in self.base.items()}
+        return HHParameters(**{f: kv[f] for f in _HH_FIELDS}, temperature_c=kv["temperature_c"])
+
+
+class _SpikeModel(_HHModel):
+    kind = "spike"
+    DEFAULTS = {"current_uA_cm2": 10.0, "duration_ms": 100.0, "dt_ms": 0.025, "threshold_mV": 0.0}
+    LIMITS = {"duration_ms": (1e-9, 1e5, "must be > 0 and <= 1e5 ms"),
+              "dt_ms": (1e-5, 1.0, "must be from 1e-5 to 1 ms"),
+              "current_uA_cm2": (-1e5, 1e5, "must be within +-1e5 uA/cm^2"),
+              "threshold_mV": (-200.0, 200.0, "must be within +-200 mV")}
+
+    def outputs(self):
+        return {"spike_count": "1", "rate_hz": "Hz", "first_spike_ms": "ms", "rest_mV": "mV"}
+
+    def evaluate(self, params, outputs, n):
+        from .excitability import simulate_hh
+
+        cols = self._columns(params, n)
         res = {k: np.full(n, np.nan) for k in outputs}
         errors = []
+        # one vectorized run per membrane: the points of a group differ only in their current
         others = [k for k in self.base if k != "current_uA_cm2"]
         keys = np.stack([cols[k] for k in others], axis=1)
         groups = {}
@@ -390,9 +414,8 @@ class _SpikeModel(_Model):
             kv = dict(zip(others, key))
             idx = np.asarray(idx)
             try:
-                p = HHParameters(**{f: kv[f] for f in _HH_FIELDS}, temperature_c=kv["temperature_c"])
-                r = simulate_hh(cols["current_uA_cm2"][idx], duration=kv["duration_ms"], dt=kv["dt_ms"], params=p,
-                                threshold=kv["threshold_mV"], record=False)
+                r = simulate_hh(cols["current_uA_cm2"][idx], duration=kv["duration_ms"], dt=kv["dt_ms"],
+                                params=self._membrane(kv), threshold=kv["threshold_mV"], record=False)
             except (NernstError, ArithmeticError) as exc:
                 errors.append(" ".join(str(exc).split()))
                 continue
@@ -405,54 +428,28 @@ class _SpikeModel(_Model):
         return res, errors
 
 
-class _CableModel(_Model):
+class _CableModel(_HHModel):
     kind = "cable"
-
-    def __init__(self, data: dict):
-        self.base = {"diameter_um": 476.0, "length_mm": 50.0, "dt_ms": 0.01, "r_axial_ohm_cm": 35.4}
-        self.base.update(_hh_defaults())
-        self.base.update({k: float(v) for k, v in data.items()})  # the sweep's [fixed] values
-
-    def parameters(self):
-        return dict(self.base)
+    DEFAULTS = {"diameter_um": 476.0, "length_mm": 50.0, "dt_ms": 0.01, "r_axial_ohm_cm": 35.4}
+    LIMITS = {"diameter_um": (1e-3, 1e4, "must be from 0.001 to 1e4 um"),
+              "length_mm": (1e-3, 1e3, "must be from 0.001 to 1000 mm"),
+              "dt_ms": (1e-5, 1.0, "must be from 1e-5 to 1 ms"),
+              "r_axial_ohm_cm": (1e-3, 1e7, "must be from 0.001 to 1e7 ohm cm")}
 
     def outputs(self):
         return {"velocity_m_s": "m/s"}
 
-    def _run(self, kv):
-        from .axon import run_axon
-        from .mechanisms.hh import HHParameters
-
-        p = HHParameters(**{f: kv[f] for f in _HH_FIELDS}, temperature_c=kv["temperature_c"])
-        return run_axon(diameter_um=kv["diameter_um"], length_mm=kv["length_mm"], params=p, dt=kv["dt_ms"],
-                        r_axial=kv["r_axial_ohm_cm"])
-
-    def check(self, path, value):
-        from .mechanisms.hh import HHParameters
-
-        if not math.isfinite(value):
-            raise InvalidParameter(path, value, "must be a finite number")
-        limits = {"diameter_um": (1e-3, 1e4), "length_mm": (1e-3, 1e3), "dt_ms": (1e-5, 1.0),
-                  "r_axial_ohm_cm": (1e-3, 1e7)}
-        if path in limits and not limits[path][0] <= value <= limits[path][1]:
-            lo, hi = limits[path]
-            raise InvalidParameter(path, value, f"must be from {lo:g} to {hi:g}")
-        if path in _HH_FIELDS or path == "temperature_c":
-            kw = {f: self.base[f] for f in _HH_FIELDS}
-            kw["temperature_c"] = self.base["temperature_c"]
-            kw[path] = value
-            try:
-                HHParameters(**kw)
-            except InvalidParameter as exc:
-                raise InvalidParameter(path, value, exc.reason) from None
-
     def evaluate(self, params, outputs, n):
-        cols = {k: np.broadcast_to(np.asarray(params.get(k, v), dtype=float), (n,)) for k, v in self.base.items()}
+        from .axon import run_axon
+
+        cols = self._columns(params, n)
         res = {k: np.full(n, np.nan) for k in outputs}
         errors = []
         for j in range(n):
+            kv = {k: float(c[j]) for k, c in cols.items()}
             try:
-                run = self._run({k: float(c[j]) for k, c in cols.items()})
+                run = run_axon(diameter_um=kv["diameter_um"], length_mm=kv["length_mm"], params=self._membrane(kv),
+                               dt=kv["dt_ms"], r_axial=kv["r_axial_ohm_cm"])
             except (NernstError, ArithmeticError) as exc:
                 errors.append(" ".join(str(exc).split()))
                 continue
@@ -509,6 +506,25 @@ def model_parameters(kind: str, base: str | None = None) -> dict:
     """Sweepable parameters of a model (path -> base value), e.g. for ``rest`` on a preset."""
     data, name = _base_data(kind, base, "base")
     return _build_model(kind, data, name).parameters()
+
+
+def describe_model(path) -> dict:
+    """The model, base, parameters and outputs named by a sweep file (the rest of the file is not checked)."""
+    from .cellconfig import read_toml
+
+    p = Path(path)
+    data = read_toml(p, "sweep", MAX_FILE_BYTES)
+    kind = data.get("model")
+    if kind not in MODELS:
+        raise InvalidParameter("model", kind if kind is not None else InvalidParameter.NO_VALUE,
+                               f"must be one of {', '.join(MODELS)}")
+    where = "preset" if "preset" in data else "cell"
+    base = data.get(where)
+    if isinstance(base, str) and (base.endswith(".toml") or "/" in base) and not Path(base).is_absolute():
+        base = str((p.parent / base).resolve())
+    raw, name = _base_data(kind, base, where)
+    m = _build_model(kind, raw, name)
+    return {"model": kind, "base": name, "parameters": m.parameters(), "outputs": m.outputs()}
 
 
 def model_outputs(kind: str, base: str | None = None) -> dict:
@@ -612,8 +628,11 @@ class Sweep:
 
     @property
     def key(self) -> str:
-        """Hash of everything that decides the numbers (stored with the results; resume checks it)."""
-        text = json.dumps(self.as_dict(), sort_keys=True, default=str)
+        """Hash of everything that decides the numbers (stored with the results; resume checks it).
+        The title and the file's name do not count."""
+        d = self.as_dict()
+        d.pop("title")
+        text = json.dumps(d, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
     def _model(self) -> _Model:
@@ -763,8 +782,8 @@ def _flatten_fixed(obj, prefix="") -> dict:
 
 
 def _unknown_parameter(where, path, model: _Model, kind):
-    names = sorted(model.parameters())
-    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    names = list(model.parameters())  # in the model's order (temperature first)
+    shown = ", ".join(names[:40]) + (f", ... ({len(names)} in all)" if len(names) > 40 else "")
     return InvalidParameter(where, path, f"is not a parameter of the {kind} model (it has: {shown})")
 
 
@@ -820,6 +839,7 @@ def _axis(i: int, t, method: str, model: _Model, kind: str) -> Axis:
             if num > MAX_POINTS:
                 raise InvalidParameter(f"{where}.step", step, f"gives more than {MAX_POINTS:.0e} values")
             b = a + math.copysign((num - 1) * step, b - a)
+            b = float(f"{b:.12g}")
         else:
             raise InvalidParameter(where, InvalidParameter.NO_VALUE, "a range needs num (or step)")
         if num < 1:
@@ -832,6 +852,8 @@ def _axis(i: int, t, method: str, model: _Model, kind: str) -> Axis:
             vals = np.geomspace(a, b, num).tolist()
         else:
             vals = np.linspace(a, b, num).tolist()
+        if "step" in t:  # 0, 0.3, 0.6, 0.9 rather than 0.8999999999999999
+            vals = [float(f"{v:.12g}") for v in vals]
     else:
         raise InvalidParameter(where, InvalidParameter.NO_VALUE, "needs values = [...] or start, stop and num")
     if not vals:
@@ -844,7 +866,7 @@ def _axis(i: int, t, method: str, model: _Model, kind: str) -> Axis:
         try:
             model.check(path, float(v))
         except InvalidParameter as exc:
-            raise InvalidParameter(f"{where}.values", v, f"{path} {exc.reason}") from None
+            raise InvalidParameter(f"{where}.values", v, f"{path} {exc.reason}") from None  # "ions.K.outside must be > 0"
     return Axis(path, name, tuple(float(v) for v in vals), None, None, scale)
 
 
@@ -917,6 +939,9 @@ def sweep_from_dict(data: dict, name: str | None = None) -> Sweep:
     if not isinstance(axes_raw, list):
         raise InvalidParameter("axes", axes_raw, "must be a list of tables ([[axes]])")
     if sens is not None:
+        if "sampling" in data:
+            raise InvalidParameter("sampling", InvalidParameter.NO_VALUE, "a sensitivity study chooses its own "
+                                   "points: remove [sampling]")
         if axes_raw:
             raise InvalidParameter("axes", InvalidParameter.NO_VALUE, "a sensitivity study varies its own "
                                    "parameters: give [sensitivity] parameters, not [[axes]]")
@@ -975,7 +1000,8 @@ def _sensitivity_points(sens, model: _Model, kind: str):
     _keys(sens, {"parameters", "step", "span"}, "sensitivity")
     base = model.parameters()
     names = sens.get("parameters")
-    if names is None:
+    default = names is None
+    if default:
         names = [p for p, v in base.items() if v != 0 and "[" not in p.split(".")[0]]
     if isinstance(names, str):
         names = [names]
@@ -994,6 +1020,19 @@ def _sensitivity_points(sens, model: _Model, kind: str):
         raise InvalidParameter("sensitivity.step", step, "must be a relative step > 0 and <= 0.5")
     if not 0 < span < 1:
         raise InvalidParameter("sensitivity.span", span, "must be a relative change > 0 and < 1")
+    refused = []
+    for p in names:
+        for v in (base[p] * (1 - span), base[p] * (1 + span)):
+            try:
+                model.check(p, v, strict=True)  # alone: nothing else moves to keep it valid
+            except InvalidParameter as exc:
+                if not default:
+                    raise InvalidParameter("sensitivity.span", span, f"moves {p} to {v:g}, which {exc.reason}") from None
+                refused.append(p)  # the default list keeps only what can move by the span
+                break
+    names = [p for p in names if p not in refused]
+    if not names:
+        raise InvalidParameter("sensitivity.parameters", InvalidParameter.NO_VALUE, "no parameter can move by the span")
     factors = [1.0]
     for _ in names:
         factors += [1 - step, 1 + step, 1 - span, 1 + span]
@@ -1001,32 +1040,16 @@ def _sensitivity_points(sens, model: _Model, kind: str):
     for j, p in enumerate(names):
         for k in range(4):
             cols[p][1 + 4 * j + k] = base[p] * factors[1 + 4 * j + k]
-    for p in names:
-        for v in (base[p] * (1 - span), base[p] * (1 + span)):
-            try:
-                model.check(p, v)
-            except InvalidParameter as exc:
-                raise InvalidParameter("sensitivity.span", span, f"moves {p} to {v:g}, where it {exc.reason}") from None
     axes = tuple(Axis(p, p, tuple(cols[p]), None, None, "linear") for p in names)
     return {"parameters": list(names), "step": step, "span": span}, axes, "list"
 
 
 def load_sweep(path) -> Sweep:
     """Read and validate a sweep file (TOML); see :func:`sweep_from_dict`."""
+    from .cellconfig import read_toml
+
     p = Path(path)
-    if not p.is_file():
-        raise InvalidParameter("sweep", str(path), "file not found" if not p.exists() else "is not a file")
-    raw = p.read_bytes()
-    if len(raw) > MAX_FILE_BYTES:
-        raise InvalidParameter("sweep", str(path), f"is larger than {MAX_FILE_BYTES} bytes")
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InvalidParameter("sweep", str(path), "is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidParameter("sweep", str(path), f"is not valid TOML: {' '.join(str(exc).split())}") from None
-    except RecursionError:
-        raise InvalidParameter("sweep", str(path), "is nested too deeply") from None
+    data = read_toml(p, "sweep", MAX_FILE_BYTES)
     # a relative preset or cell path is relative to the sweep file
     for key in ("preset", "cell"):
         v = data.get(key)
@@ -1072,6 +1095,7 @@ def _template(sweep: Sweep, lazy: bool):
     ds = xr.Dataset(data, coords=coords)
     for a in sweep.axes:
         ds[a.name].attrs["parameter"] = a.parameter
+        ds[a.name].attrs["scale"] = a.scale
         unit = parameter_unit(a.parameter)
         if unit:
             ds[a.name].attrs["units"] = unit
@@ -1200,6 +1224,7 @@ class SweepResult:
                 stats[o].update(min=float(ok.min()), median=float(np.median(ok)), max=float(ok.max()))
         return {"title": self.sweep.title, "model": self.sweep.model, "base": self.sweep.base,
                 "method": self.sweep.method, "dims": dict(zip(self.sweep.dims, self.sweep.shape)),
+                "axes": [a.parameter for a in self.sweep.axes],
                 "points": self.sweep.n_points, "tasks": self.sweep.n_tasks, "backend": self.backend,
                 "workers": self.workers, "computed_points": self.computed_points,
                 "reused_points": self.reused_points, "failed_points": self.failed_points,
@@ -1232,7 +1257,9 @@ def _pool_runner(workers: int):
                 except BrokenProcessPool:
                     restarts += 1
                     if restarts > 3:
-                        raise SolverError("the process pool broke four times (workers killed or out of memory)") from None
+                        raise SolverError("the process pool broke four times (workers killed or out of memory; from "
+                                          "a script, the processes backend needs the code under "
+                                          "if __name__ == '__main__':)") from None
                     continue
     return run
 
@@ -1261,7 +1288,7 @@ def check_size(sweep: Sweep, yes: bool) -> None:
     limit = CONFIRM_ABOVE[sweep.model]
     if sweep.n_points > limit and not yes:
         est = sweep.n_points * COST_S[sweep.model]
-        raise InvalidParameter("points", sweep.n_points,
+        raise InvalidParameter("points", InvalidParameter.NO_VALUE,
                                f"the sweep has {sweep.n_points:,} points (about {_human_s(est)} on one core), more "
                                f"than {limit:,} for the {sweep.model} model; pass --yes (yes=True) to run it")
 
@@ -1353,8 +1380,6 @@ def run_sweep(sweep: Sweep, out=None, backend: str = "auto", workers: Optional[i
         jobs[task] = (payload, task, params, n)
 
     state = {"done": reused, "computed": 0, "failed": 0, "errors": []}
-    if progress is not None:
-        progress(reused, total)
 
     def emit(result):
         task, res, errors, n_err = result
@@ -1378,22 +1403,28 @@ def run_sweep(sweep: Sweep, out=None, backend: str = "auto", workers: Optional[i
     n_workers = 1
     cluster = own_client = None
     t_compute = [0.0, 0.0]
+
+    def started():  # after every check and connection: the progress bar shows from here
+        t_compute[0] = time.perf_counter()
+        if progress is not None:
+            progress(reused, total)
+
     try:
         if not jobs:
-            pass
+            started()
         elif backend == "local":
-            t_compute[0] = time.perf_counter()
+            started()
             _local_runner()(jobs, emit)
         elif backend == "processes":
             n_workers = workers or 2
-            t_compute[0] = time.perf_counter()
+            started()
             _pool_runner(n_workers)(jobs, emit)
         else:
             if client is None:
                 client, cluster = _connect(scheduler, workers)
                 own_client = client
             n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1
-            t_compute[0] = time.perf_counter()
+            started()
             _dask_runner(client)(jobs, emit)
     finally:
         t_compute[1] = time.perf_counter()
@@ -1425,8 +1456,9 @@ def _connect(scheduler, workers):
             raise InvalidParameter("scheduler", scheduler, f"cannot connect ({' '.join(str(exc).split())[:120]})") from None
         except ValueError as exc:
             raise InvalidParameter("scheduler", scheduler, f"is not a scheduler address ({exc})") from None
+    # dask's HTTP server always starts: on a free loopback port, not on 8787 (another cluster may hold it)
     cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
     return Client(cluster), cluster
 
 
