@@ -1,7 +1,7 @@
 """Regenerate the figures used in README.md and docs/ (run: make docs-figures).
 
 With arguments, only the named groups or figures: ``python docs/make_figures.py excitability``
-(groups: equilibrium, living_cell, excitability) or a function name such as ``ais_figure``.
+(groups: equilibrium, living_cell, excitability, sweeps) or a function name such as ``ais_figure``.
 
 Every number drawn comes from a nernst engine call; this script only arranges
 the figures.
@@ -744,10 +744,192 @@ def excitability_figures():
         make()
 
 
+# ---------------------------------------------------------------------------
+# sweeps (docs/sweeps.md): the example files in docs/sweeps/, run through nernst.sweep
+# ---------------------------------------------------------------------------
+
+SWEEPS = Path(__file__).resolve().parent / "sweeps"
+
+
+def _run_example(name):
+    """The result of docs/sweeps/<name>.toml, computed in this process (what `nernst sweep` runs)."""
+    from nernst.sweep import load_sweep, run_sweep
+
+    return run_sweep(load_sweep(SWEEPS / f"{name}.toml"))
+
+
+def sweep_k_na_rest_figure():
+    """V_rest over outside K+ and P_Na/P_K: the figure of `--plot`, and three rows of it against E_K."""
+    from nernst.plot import plot_sweep
+
+    ds = _run_example("k_na_rest").dataset
+    plot_sweep(ds, "v_rest_mV", HERE / "sweep_k_na_rest.png")
+    k = ds["K_out"].values
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    ek = ds["E_K_mV"].isel(P_Na=0).values
+    ax.semilogx(k, ek, color=K_COLOR, lw=1.5, ls="--",
+                label=f"E_K (Nernst): {np.mean(np.gradient(ek, np.log10(k))):.1f} mV per decade of K_out")
+    cmap = plt.get_cmap("viridis")
+    for j, p in enumerate((0.01, 0.05, 0.2)):
+        row = ds["v_rest_mV"].sel(P_Na=p, method="nearest")
+        slope = np.gradient(row.values, np.log10(k))
+        ax.semilogx(k, row.values, color=cmap(j / 2.5), lw=2,
+                    label=f"V_rest (GHK), P_Na/P_K = {float(row['P_Na']):.2g}: "
+                          f"{slope[0]:.0f} mV/decade at 1 mM, {slope[-1]:.0f} at 100 mM")
+    base = ds["v_rest_mV"].sel(P_Na=0.05, K_out=5.0, method="nearest")
+    ax.plot(float(base["K_out"]), float(base), "o", color="black", ms=5)
+    ax.annotate(f"the preset: {float(base):.1f} mV", (float(base["K_out"]), float(base)), xytext=(1.15, -58),
+                fontsize=8, arrowprops=ARROW)
+    ax.set_xlabel("K_out (mM)")
+    ax.set_ylabel("potential (mV)")
+    _plain_log_ticks(ax.xaxis)
+    ax.set_title("Rows of the heatmap: V_rest leaves E_K where K_out is low", fontsize=10)
+    ax.legend(fontsize=7.5, loc="lower right")
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    _save_exc(fig, "sweep_k_na_slices.png")
+
+
+def sweep_sensitivity_figure():
+    """The tornado of `--plot` for the mammalian neuron's resting potential."""
+    from nernst.plot import plot_tornado
+    from nernst.sweep import sensitivity
+
+    sens = sensitivity(_run_example("sensitivity_rest"))
+    plot_tornado(sens, "v_rest_mV", HERE / "sweep_sensitivity_rest.png")
+
+
+def sweep_ecl_population_figure():
+    """100,000 sampled neurons: the scatter of `--plot`, and how often E_Cl sits above rest."""
+    from nernst.plot import plot_sweep
+
+    ds = _run_example("ecl_population").dataset
+    plot_sweep(ds, "driving_Cl_mV", HERE / "sweep_ecl_population.png")
+    d = ds["driving_Cl_mV"].values
+    above = float(np.mean(d < 0))
+    fig, axes = plt.subplots(1, 2, figsize=(12.5, 4.4))
+    ax = axes[0]
+    bins = np.arange(np.floor(d.min()), np.ceil(d.max()) + 1.0, 1.0)
+    ax.hist(d[d < 0], bins=bins, color=CL_COLOR, label=f"E_Cl above rest: {above:.1%} of the cells")
+    ax.hist(d[d >= 0], bins=bins, color="#999999", label=f"E_Cl below rest: {1 - above:.1%}")
+    ax.axvline(0, color="black", lw=1)
+    ax.set_xlabel("driving_Cl_mV = V_rest - E_Cl (mV)")
+    ax.set_ylabel("cells per 1 mV bin")
+    ax.set_title(f"{d.size:,} cells of the Latin hypercube", fontsize=10)
+    ax.legend(fontsize=8, loc="upper right")
+    _panel_label(ax, "a")
+    ax = axes[1]
+    cl = ds["Cl_in"].values
+    edges = np.geomspace(4.0, 30.0, 25)
+    mid = np.sqrt(edges[1:] * edges[:-1])
+    idx = np.digitize(cl, edges) - 1
+    frac = np.array([np.mean(d[idx == i] < 0) for i in range(mid.size)])
+    ax.semilogx(mid, frac, "o-", color=CL_COLOR, ms=4)
+    ax.axhline(0.5, color="#999999", lw=0.8, ls=":")
+    half = float(np.interp(0.5, frac, mid))
+    ax.annotate(f"half of the cells at [Cl]i = {half:.1f} mM", (half, 0.5), xytext=(12, 0.2), fontsize=8,
+                arrowprops=ARROW)
+    ax.set_xticks([4, 5, 7, 10, 15, 20, 30])
+    _plain_log_ticks(ax.xaxis)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("[Cl-] inside (mM), in 24 bins")
+    ax.set_ylabel("fraction of the cells with E_Cl above rest")
+    ax.set_title("the other four parameters only blur the step", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    _panel_label(ax, "b")
+    fig.tight_layout()
+    _save_exc(fig, "sweep_ecl_fraction.png")
+    return above, half
+
+
+def sweep_kay_figure():
+    """The kay2017 pump-leak cell over pump rate and outside K+: volume and resting potential."""
+    from nernst.plot import plot_sweep
+
+    ds = _run_example("kay_pump_steady").dataset
+    plot_sweep(ds, "volume_rel", HERE / "sweep_kay_volume.png")
+    pump = ds["pump"].values
+    fig, axes = plt.subplots(1, 3, figsize=(15.5, 4.4))
+    cmap = plt.get_cmap("viridis")
+    for j, k in enumerate(ds["K_out"].values):
+        row = ds.sel(K_out=k)
+        col = cmap(j / (ds.sizes["K_out"] - 0.5))
+        axes[0].semilogx(pump, row["v_rest_mV"].values, color=col, lw=1.6, label=f"K_out {k:g} mM")
+        axes[1].semilogx(pump, row["Na_in_mM"].values, color=col, lw=1.6, label=f"Na_in, K_out {k:g} mM")
+        axes[1].semilogx(pump, row["K_in_mM"].values, color=col, lw=1.2, ls="--")
+        axes[2].semilogx(pump, row["volume_rel"].values, color=col, lw=1.6, label=f"K_out {k:g} mM")
+    for ax in axes:
+        ax.axvline(0.5, color="#999999", lw=0.8, ls=":")
+        ax.set_xlabel("pump current (uA/cm$^2$); dotted: kay2017's 0.5")
+        ax.grid(alpha=0.3, which="both")
+        _plain_log_ticks(ax.xaxis)
+    axes[0].set_ylabel("steady V (mV)")
+    axes[0].set_title("a faster pump makes the cell more negative", fontsize=10)
+    axes[0].legend(fontsize=8, loc="upper right")
+    axes[1].set_ylabel("inside concentration (mM); solid Na+, dashed K+")
+    axes[1].set_title("it swaps the cell's Na+ for K+", fontsize=10)
+    axes[2].set_ylabel("volume / initial volume")
+    axes[2].axhline(1.0, color="#bbbbbb", lw=0.6)
+    axes[2].set_title("and keeps it small: a slow pump, a swollen cell", fontsize=10)
+    for ax, lab in zip(axes, "abc"):
+        _panel_label(ax, lab)
+    fig.tight_layout()
+    _save_exc(fig, "sweep_kay_lines.png")
+
+
+def sweep_fi_curve_figure():
+    """f-I curves at two temperatures, one line per temperature (the heatmap of `--plot` has only two rows)."""
+    ds = _run_example("fi_curve").dataset
+    fig, ax = plt.subplots(figsize=(7, 4.4))
+    for temp, col in zip(ds["T"].values, ("black", "#D55E00")):
+        row = ds.sel(T=temp)
+        cur, rate = row["I"].values, row["rate_hz"].values
+        on = int(np.argmax(row["spike_count"].values >= 10))  # sustained firing: 10 spikes or more in 500 ms
+        ax.plot(cur, rate, "o-", color=col, ms=2.5, lw=1.4,
+                label=f"{temp:g} degC: fires on from {cur[on]:g} uA/cm$^2$, at {rate[on]:.0f} Hz")
+        ax.annotate(f"{cur[on]:g} uA/cm$^2$: {rate[on]:.0f} Hz", (cur[on], rate[on]),
+                    xytext=(cur[on] + 2.0, rate[on] - 35), fontsize=8, color=col, arrowprops=ARROW)
+    ax.set_xlabel("injected current (uA/cm$^2$), a 500 ms step from rest")
+    ax.set_ylabel("rate_hz: spikes / 500 ms (Hz)")
+    ax.set_title("f-I curves of the HH membrane from docs/sweeps/fi_curve.toml", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    _save_exc(fig, "sweep_fi_curve.png")
+
+
+def sweep_velocity_figure():
+    """Conduction velocity against diameter on log-log axes, one line per temperature."""
+    ds = _run_example("velocity_diameter").dataset
+    d = ds["d"].values
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    for temp, col in zip(ds["T"].values, ("black", "#D55E00")):
+        v = ds["velocity_m_s"].sel(T=temp).values
+        slope = np.polyfit(np.log(d), np.log(v), 1)[0]
+        ax.loglog(d, v, "o-", color=col, ms=5, lw=1.4, label=f"{temp:g} degC: v grows as d^{slope:.3f}")
+    v476 = float(ds["velocity_m_s"].sel(T=18.5, d=476.0))
+    ax.annotate(f"Hodgkin & Huxley's 476 um axon:\n{v476:.2f} m/s (they computed 18.8)", (476.0, v476),
+                xytext=(25, 15), fontsize=8, arrowprops=ARROW)
+    ax.set_xlabel("axon diameter d (um)")
+    ax.set_ylabel("conduction velocity (m/s)")
+    ax.set_title("Unmyelinated HH axons, 50 mm long (docs/sweeps/velocity_diameter.toml)", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3, which="both")
+    ax.set_yticks([1, 2, 5, 10, 20])
+    _plain_log_ticks(ax.xaxis, ax.yaxis)
+    fig.tight_layout()
+    _save_exc(fig, "sweep_velocity_diameter.png")
+
+
+SWEEP_FIGURES = (sweep_k_na_rest_figure, sweep_sensitivity_figure, sweep_ecl_population_figure, sweep_kay_figure,
+                 sweep_fi_curve_figure, sweep_velocity_figure)
+
+
 GROUPS = {
     "equilibrium": (rest_figure, compare_figure, ghk_vs_weighted_figure, ghk_iv_figure, capacitor_figure),
     "living_cell": (cell_figures,),
     "excitability": EXCITABILITY_FIGURES,
+    "sweeps": SWEEP_FIGURES,
 }
 
 
