@@ -1230,7 +1230,9 @@ def sweep(
     except InvalidParameter as exc:
         raise exc.renamed(flags.get(exc.field, exc.field)) from None
     except KeyboardInterrupt:
-        bar.stop()
+        if state["task"] is not None:
+            bar.stop()
+            state["task"] = None
         if out is not None:
             sys.stderr.write(f"nernst: interrupted; finished blocks are saved in {out}: run the same command "
                              "with --resume to compute the rest\n")
@@ -1238,7 +1240,8 @@ def sweep(
             sys.stderr.write("nernst: interrupted (nothing saved: use --out to keep partial results)\n")
         raise typer.Exit(130)
     finally:
-        bar.stop()
+        if state["task"] is not None:  # a bar that never started would print an empty line
+            bar.stop()
     import numpy as np
 
     ds = res.dataset

@@ -117,7 +117,10 @@ class _Model:
         raise NotImplementedError
 
     def evaluate(self, params: dict, outputs: tuple, n: int):
-        """Outputs for *n* points (params: path -> array of n, or scalars); returns (dict, errors)."""
+        """Outputs for *n* points (params: path -> array of n, or scalars).
+
+        Returns (outputs: name -> array of n, NaN where a point failed; a few error messages;
+        the number of failed points)."""
         raise NotImplementedError
 
 
@@ -206,8 +209,9 @@ class _RestModel(_Model):
         for sym in need:
             res[f"E_{sym}_mV"] = np.broadcast_to(e[sym], (n,))
             res[f"driving_{sym}_mV"] = v - e[sym]
-        errors = ["no permeant ion at some points (all permeabilities 0)"] if dead.any() else []
-        return {k: np.asarray(res[k], dtype=float) for k in outputs}, errors
+        n_dead = int(dead.sum())
+        errors = [f"no permeant ion (all permeabilities 0) at {n_dead} point{'s' * (n_dead != 1)}"] if n_dead else []
+        return {k: np.asarray(res[k], dtype=float) for k in outputs}, errors, n_dead
 
 
 def _mechanism_aliases(data: dict) -> dict:
@@ -330,7 +334,7 @@ class _CellModel(_Model):
                 continue
             for k in outputs:
                 res[k][j] = one[k]
-        return res, errors
+        return res, errors, len(errors)
 
 
 _HH_FIELDS = ("g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "c_m", "q10")
@@ -404,6 +408,7 @@ class _SpikeModel(_HHModel):
         cols = self._columns(params, n)
         res = {k: np.full(n, np.nan) for k in outputs}
         errors = []
+        failed = 0
         # one vectorized run per membrane: the points of a group differ only in their current
         others = [k for k in self.base if k != "current_uA_cm2"]
         keys = np.stack([cols[k] for k in others], axis=1)
@@ -418,6 +423,7 @@ class _SpikeModel(_HHModel):
                                 params=self._membrane(kv), threshold=kv["threshold_mV"], record=False)
             except (NernstError, ArithmeticError) as exc:
                 errors.append(" ".join(str(exc).split()))
+                failed += idx.size
                 continue
             counts = r.spike_counts.astype(float)
             first = np.array([t[0] if len(t) else np.nan for t in r.spike_times_ms])
@@ -425,7 +431,7 @@ class _SpikeModel(_HHModel):
                     "rest_mV": np.full(idx.size, r.rest_mV)}
             for k in outputs:
                 res[k][idx] = vals[k]
-        return res, errors
+        return res, errors, failed
 
 
 class _CableModel(_HHModel):
@@ -456,7 +462,7 @@ class _CableModel(_HHModel):
             v = run.velocity_m_s
             if "velocity_m_s" in outputs:
                 res["velocity_m_s"][j] = np.nan if v is None else v
-        return res, errors
+        return res, errors, len(errors)
 
 
 _SUFFIX_UNITS = (("_uA_cm2", "uA/cm^2"), ("_mS_cm2", "mS/cm^2"), ("_uF_cm2", "uF/cm^2"), ("_cm_s", "cm/s"),
@@ -1070,8 +1076,8 @@ def _payload(sweep: Sweep) -> dict:
 def evaluate_task(payload: dict, task: int, params: dict, n: int) -> tuple:
     """Evaluate one block: returns (task, {output: flat array}, [error messages])."""
     model = _model_for(payload["key"], payload["model"], payload["data"], payload["name"])
-    res, errors = model.evaluate(params, tuple(payload["outputs"]), n)
-    return task, res, errors[:3], len(errors)
+    res, errors, failed = model.evaluate(params, tuple(payload["outputs"]), n)
+    return task, res, errors[:3], failed
 
 
 # ---------------------------------------------------------------------------
@@ -1112,6 +1118,30 @@ def _template(sweep: Sweep, lazy: bool):
     return ds
 
 
+def _read_flags(array) -> np.ndarray:
+    """Done flags of a store; a flag that cannot be read (a torn write) counts as not done."""
+    try:
+        return np.asarray(array[:], dtype=bool)
+    except Exception:  # noqa: BLE001 - read the flags one by one
+        out = np.zeros(array.shape[0], dtype=bool)
+        for i in range(array.shape[0]):
+            try:
+                out[i] = bool(array[i])
+            except Exception:  # noqa: BLE001
+                out[i] = False
+        return out
+
+
+def _finished_mask(shape, chunks, done) -> np.ndarray:
+    """Points whose block has its done flag (the store's chunks are the blocks)."""
+    grid = tuple(-(-s // c) for s, c in zip(shape, chunks))
+    mask = np.zeros(shape, dtype=bool)
+    for task in np.flatnonzero(done):
+        idx = np.unravel_index(int(task), grid)
+        mask[tuple(slice(i * c, (i + 1) * c) for i, c in zip(idx, chunks))] = True
+    return mask
+
+
 class _Store:
     """A Zarr store written block by block; ``task_done`` flags are written after the data."""
 
@@ -1147,17 +1177,7 @@ class _Store:
         self.done_array = self.group["task_done"]
 
     def done(self) -> np.ndarray:
-        """Flags of finished tasks; a flag that cannot be read counts as not done."""
-        try:
-            return np.asarray(self.done_array[:], dtype=bool)
-        except Exception:  # noqa: BLE001 - a torn flag chunk: read the flags one by one
-            out = np.zeros(self.sweep.n_tasks, dtype=bool)
-            for i in range(self.sweep.n_tasks):
-                try:
-                    out[i] = bool(self.done_array[i])
-                except Exception:  # noqa: BLE001
-                    out[i] = False
-            return out
+        return _read_flags(self.done_array)
 
     def write(self, task: int, sl: tuple, res: dict) -> None:
         shape = tuple(s.stop - s.start for s in sl)
@@ -1179,9 +1199,20 @@ def open_sweep(path):
         raise InvalidParameter("store", str(path), "not found")
     try:
         ds = xr.open_zarr(str(p), consolidated=True)
-        done = np.asarray(zarr.open_group(str(p), mode="r", use_consolidated=False)["task_done"][:], dtype=bool)
+        flags = zarr.open_group(str(p), mode="r", use_consolidated=False)["task_done"]
     except Exception as exc:  # noqa: BLE001
         raise InvalidParameter("store", str(path), f"is not a nernst sweep store ({type(exc).__name__})") from None
+    done = _read_flags(flags)
+    if not done.all():  # a block without its flag may be half written: it reads as NaN
+        outputs = [v for v in ds.data_vars if v != "task_done"]
+        if outputs:
+            first = ds[outputs[0]]
+            chunks = first.encoding.get("chunks") or first.encoding.get("preferred_chunks")
+            if isinstance(chunks, dict):
+                chunks = tuple(chunks[d] for d in first.dims)
+            mask = xr.DataArray(_finished_mask(first.shape, tuple(chunks), done), dims=first.dims)
+            for v in outputs:
+                ds[v] = ds[v].where(mask)
     ds.attrs["complete"] = int(bool(done.all()))
     ds.attrs["tasks_done"] = int(done.sum())
     ds.attrs["tasks"] = int(done.size)
