@@ -95,6 +95,27 @@ def _set_path(data: dict, path: str, value: float) -> None:
                 node = node[key]
 
 
+def _with_value(data: dict, path: str, value: float) -> dict:
+    """A copy of *data* with one leaf changed: only the tables and lists on the path are copied
+    (a deep copy of a whole cell config per point cost a fifth of a steady-state solve)."""
+    keys = []
+    for part in path.split("."):
+        if "[" in part:
+            name, rest = part.split("[", 1)
+            keys += [name] + [int(x) for x in rest.rstrip("]").split("][")]
+        else:
+            keys.append(part)
+    root = dict(data)
+    node = root
+    for key in keys[:-1]:
+        child = node[key]
+        child = list(child) if isinstance(child, list) else dict(child)
+        node[key] = child
+        node = child
+    node[keys[-1]] = value
+    return root
+
+
 class _Model:
     """Common interface of the sweepable models."""
 
@@ -278,13 +299,11 @@ class _CellModel(_Model):
         return out
 
     def _config(self, values: dict, check_charge: bool = True):
-        import copy
-
         from .cellconfig import cell_from_dict
 
-        data = copy.deepcopy(self.data)
+        data = self.data
         for path, v in values.items():
-            _set_path(data, self.aliases.get(path, path), float(v))
+            data = _with_value(data, self.aliases.get(path, path), float(v))
         return cell_from_dict(data, name=self.name, check_charge=check_charge)
 
     def check(self, path, value, strict=False):
