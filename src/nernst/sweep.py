@@ -36,6 +36,7 @@ import math
 import time
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -437,19 +438,25 @@ class _SpikeModel(_HHModel):
         for key, idx in groups.items():
             kv = dict(zip(others, key))
             idx = np.asarray(idx)
-            try:
-                r = simulate_hh(cols["current_uA_cm2"][idx], duration=kv["duration_ms"], dt=kv["dt_ms"],
-                                params=self._membrane(kv), threshold=kv["threshold_mV"], record=False)
-            except (NernstError, ArithmeticError) as exc:
-                errors.append(" ".join(str(exc).split()))
-                failed += idx.size
-                continue
-            counts = r.spike_counts.astype(float)
-            first = np.array([t[0] if len(t) else np.nan for t in r.spike_times_ms])
-            vals = {"spike_count": counts, "rate_hz": counts / kv["duration_ms"] * 1e3, "first_spike_ms": first,
-                    "rest_mV": np.full(idx.size, r.rest_mV)}
-            for k in outputs:
-                res[k][idx] = vals[k]
+            # a run that fails (one cell's V running away) is redone cell by cell, so that the
+            # failure stays at its own point whatever the block layout
+            for part in ([idx] + [idx[i:i + 1] for i in range(idx.size)] if idx.size > 1 else [idx]):
+                try:
+                    r = simulate_hh(cols["current_uA_cm2"][part], duration=kv["duration_ms"], dt=kv["dt_ms"],
+                                    params=self._membrane(kv), threshold=kv["threshold_mV"], record=False)
+                except (NernstError, ArithmeticError) as exc:
+                    if part.size == 1:
+                        errors.append(" ".join(str(exc).split()))
+                        failed += 1
+                    continue
+                counts = r.spike_counts.astype(float)
+                first = np.array([t[0] if len(t) else np.nan for t in r.spike_times_ms])
+                vals = {"spike_count": counts, "rate_hz": counts / kv["duration_ms"] * 1e3, "first_spike_ms": first,
+                        "rest_mV": np.full(part.size, r.rest_mV)}
+                for k in outputs:
+                    res[k][part] = vals[k]
+                if part is idx:
+                    break  # the whole group ran
         return res, errors, failed
 
 
@@ -711,12 +718,16 @@ class Sweep:
         out.update({k: ("point", v) for k, v in vals.items()})
         return out
 
+    @cached_property
+    def axis_arrays(self) -> tuple:
+        """Each axis's values as an array, made once (a block takes its slice of them)."""
+        return tuple(np.asarray(a.values, dtype=float) for a in self.axes)
+
     def block_params(self, task: int, coords: Optional[dict] = None) -> tuple:
         """(slices, {parameter: flat values}) of one task's block."""
         sl = self.task_slices(task)
         if self.method == "grid":
-            grids = np.meshgrid(*[np.asarray(a.values, dtype=float)[s] for a, s in zip(self.axes, sl)],
-                                indexing="ij")
+            grids = np.meshgrid(*[v[s] for v, s in zip(self.axis_arrays, sl)], indexing="ij")
             return sl, {a.parameter: g.ravel() for a, g in zip(self.axes, grids)}
         coords = self.coords() if coords is None else coords
         return sl, {a.parameter: np.asarray(coords[a.name][1])[sl[0]] for a in self.axes}
