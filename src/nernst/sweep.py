@@ -193,8 +193,10 @@ class _RestModel(_Model):
 
         base = self.parameters()
 
-        def get(path):
-            return np.broadcast_to(np.asarray(params.get(path, base[path]), dtype=float), (n,))
+        def get(path):  # swept: an array of n; held: a scalar (the engine broadcasts, at no cost)
+            if path in params:
+                return np.broadcast_to(np.asarray(params[path], dtype=float), (n,))
+            return np.float64(base[path])
 
         t = get("temperature_c")
         ci = {i.symbol: get(f"ions.{i.symbol}.inside") for i in self.ions}
@@ -214,19 +216,25 @@ class _RestModel(_Model):
             except InvalidParameter:  # an ion absent on one side has no equilibrium potential
                 e[i.symbol] = np.full(n, np.nan)
         res = {}
-        total = np.sum([w[i.symbol] for i in perm], axis=0) if perm else np.zeros(n)
+        total = np.sum([np.broadcast_to(w[i.symbol], (n,)) for i in perm], axis=0) if perm else np.zeros(n)
         dead = ~(total > 0)  # no permeant ion at this point: no resting potential
+        any_dead = bool(dead.any())
+
+        def alive(x):  # a placeholder permeability where none is permeant, so that the engine can run
+            return np.where(dead, 1.0, x) if any_dead else x
+
         if self.mode == "conductance":
-            g = [np.where(dead, 1.0, w[i.symbol]) for i in perm]
-            v = eq.chord_potential([e[i.symbol] for i in perm], g)
+            v = eq.chord_potential([e[i.symbol] for i in perm], [alive(w[i.symbol]) for i in perm])
         else:
-            p = [np.where(dead, 1.0, w[i.symbol]) for i in perm]
+            p = [alive(w[i.symbol]) for i in perm]
             v = eq.zero_current_potential([ci[i.symbol] for i in perm], [co[i.symbol] for i in perm],
                                           [i.valence for i in perm], p, t)
             if "weighted_mV" in outputs:
-                wa = eq.weighted_average_potential([e[i.symbol] for i in perm], p)
-                res["weighted_mV"] = np.where(dead, np.nan, wa)
-        v = np.where(dead, np.nan, np.broadcast_to(v, (n,)))
+                wa = np.broadcast_to(eq.weighted_average_potential([e[i.symbol] for i in perm], p), (n,))
+                res["weighted_mV"] = np.where(dead, np.nan, wa) if any_dead else wa
+        v = np.broadcast_to(v, (n,))
+        if any_dead:
+            v = np.where(dead, np.nan, v)
         res["v_rest_mV"] = v
         for sym in need:
             res[f"E_{sym}_mV"] = np.broadcast_to(e[sym], (n,))
