@@ -1311,25 +1311,38 @@ def _pool_runner(workers: int):
     def run(jobs, emit):
         pending = dict(jobs)  # task -> args
         restarts = 0
+        # spawn (fresh interpreters: safe beside threads) unless __main__ cannot be re-imported by
+        # the children (code piped to python's stdin): then fork
+        import sys
+
+        main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+        method = "spawn" if main_file is None or Path(main_file).is_file() else "fork"
         while pending:
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futs = {pool.submit(evaluate_task, *args): task for task, args in pending.items()}
-                try:
-                    while futs:
-                        done, _ = wait(list(futs), return_when=FIRST_COMPLETED)
-                        for f in done:
-                            task = futs.pop(f)
-                            out = f.result()
-                            pending.pop(task, None)
-                            emit(out)
-                except BrokenProcessPool:
+            ctx = multiprocessing.get_context(method)
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            futs = {pool.submit(evaluate_task, *args): task for task, args in pending.items()}
+            try:
+                while futs:
+                    done, _ = wait(list(futs), return_when=FIRST_COMPLETED)
+                    for f in done:
+                        task = futs.pop(f)
+                        out = f.result()
+                        pending.pop(task, None)
+                        emit(out)
+                pool.shutdown()
+            except BaseException as exc:
+                # stop now (Ctrl+C, an error): drop the queued blocks and end the running ones
+                for proc in list(getattr(pool, "_processes", {}).values()):
+                    proc.terminate()
+                pool.shutdown(wait=False, cancel_futures=True)
+                if isinstance(exc, BrokenProcessPool):
                     restarts += 1
                     if restarts > 3:
                         raise SolverError("the process pool broke four times (workers killed or out of memory; from "
                                           "a script, the processes backend needs the code under "
                                           "if __name__ == '__main__':)") from None
                     continue
+                raise
     return run
 
 
