@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: run test install browser bench docs-figures clean
+.PHONY: run test install browser bench bench-sweep docs-figures clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/equilibrium.py
 	$(BIN)/python bench/dynamics.py
 	$(BIN)/python bench/excitability.py  # ~9 min; Brian2/Jaxley only if .venv-peers exists (bench/peers/README.md)
+	$(BIN)/python bench/sweep.py  # ~8 min; writes bench/results/sweep.json
+
+bench-sweep: $(STAMP)
+	$(BIN)/python bench/sweep.py
 
 docs-figures: $(STAMP)
 	$(BIN)/python docs/make_figures.py
