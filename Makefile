@@ -28,6 +28,7 @@ run: $(STAMP)
 	$(BIN)/nernst compare --plot $(OUT)/compare_presets.png
 	$(BIN)/nernst spike --current 10 --duration 50 --plot $(OUT)/spike.png
 	$(BIN)/nernst cable --diameter 476 --length 50 --temperature 18.5 --plot $(OUT)/cable.png
+	$(BIN)/nernst sweep docs/sweeps/k_na_rest.toml --plot $(OUT)/sweep_k_na_rest.png
 	@echo "figures written to $(OUT)/; starting the explorer (Ctrl+C stops it)"
 	$(BIN)/nernst explore --host 127.0.0.1 --port 8050
 
