@@ -42,6 +42,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .cellconfig import _keys  # one "unknown key (allowed: ...)" check for every TOML file
 from .errors import InvalidParameter, NernstError, SolverError
 
 __all__ = ["Axis", "Sweep", "SweepResult", "load_sweep", "sweep_from_dict", "run_sweep", "open_sweep",
@@ -805,13 +806,6 @@ def _num(value, where: str, integer=False) -> float:
     if not math.isfinite(value):
         raise InvalidParameter(where, value, "must be finite")
     return value
-
-
-def _keys(table: dict, allowed, where: str):
-    for k in table:
-        if k not in allowed:
-            raise InvalidParameter(f"{where}.{k}" if where else k, InvalidParameter.NO_VALUE,
-                                   f"unknown setting (expected one of: {', '.join(sorted(allowed))})")
 
 
 def _flatten_fixed(obj, prefix="") -> dict:
