@@ -29,7 +29,7 @@ ALL = (
 def model(mechs=ALL, water="flux", ratio=None):
     return CellModel(
         geometry=sphere(6.0), inside={"Na": 12.0, "K": 130.0, "Cl": 8.0, "Ca": 1e-4},
-        outside={"Na": 145.0, "K": 4.0, "Cl": 150.0, "Ca": 1.5}, valence={"Na": 1, "K": 1, "Cl": -1, "Ca": 2},
+        outside={"Na": 145.0, "K": 4.0, "Cl": 152.0, "Ca": 1.5}, valence={"Na": 1, "K": 1, "Cl": -1, "Ca": 2},
         impermeant_inside={"X": Impermeant(134.0 + 2e-4, -1.0)}, mechanisms=tuple(mechs), temperature_c=34.0,
         water=water, water_permeability_cm_s=1e-3, extracellular_volume_ratio=ratio,
     )

@@ -97,6 +97,7 @@ def test_mullins_noda_limit_with_ghk_leaks():
     m = CellModel(
         geometry=sphere(10.0), inside={"Na": 15.0, "K": 140.0}, outside={"Na": 145.0, "K": 5.0},
         valence={"Na": 1, "K": 1}, impermeant_inside={"X": Impermeant(155.0, -1.0)},
+        impermeant_outside={"A": Impermeant(150.0, -1.0)},
         mechanisms=(GHKLeak("Na", 5e-8), GHKLeak("K", 1e-6), NaKPump(1.0, form="saturating")), temperature_c=37.0,
         water="rigid",
     )
@@ -146,6 +147,7 @@ def test_donnan_cell_without_pump_rigid_volume_reaches_gibbs_donnan():
     m = CellModel(
         geometry=sphere(5.0), inside={"K": 100.0, "Cl": 10.0}, outside={"K": 5.0, "Cl": 110.0},
         valence={"K": 1, "Cl": -1}, impermeant_inside={"X": Impermeant(90.0, -1.0)},
+        impermeant_outside={"B": Impermeant(105.0, 1.0)},  # impermeant cations (Na here) balance the bath
         mechanisms=(OhmicLeak("K", 0.3), OhmicLeak("Cl", 0.2)), temperature_c=37.0, water="rigid",
     )
     ss = steady_state(m)

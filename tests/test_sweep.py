@@ -111,7 +111,7 @@ def steady_grid(chunk=3):
     return sweep_from_dict({
         "model": "steady", "cell": "kay2017", "chunk": chunk,
         "outputs": ["v_rest_mV", "K_in_mM", "Na_in_mM", "volume_rel"],
-        "axes": [{"parameter": "ions.K.outside", "name": "K_o", "values": [2.0, 3.0, 5.0, 8.0]},
+        "axes": [{"parameter": "ions.K.outside", "name": "K_o", "values": [2.0, 3.0, 5.0, 8.0], "balance": "Na"},
                  {"parameter": "mechanisms.leak.K.conductance_mS_cm2", "name": "g_K", "values": [0.2, 0.3, 0.45]}],
     })
 
@@ -223,6 +223,7 @@ def test_steady_equals_steady_state_of_changed_cell():
         for j, g in enumerate(ds["g_K"].values):
             data = copy.deepcopy(base)
             data["ions"]["K"]["outside"] = float(ko)
+            data["ions"]["Na"]["outside"] = 150.0 - float(ko)  # balance = "Na": Na+ replaces K+ one for one
             assert data["mechanisms"][1]["kind"] == "leak" and data["mechanisms"][1]["ion"] == "K"
             data["mechanisms"][1]["conductance_mS_cm2"] = float(g)
             cfg = cell_from_dict(data, name="kay2017")
@@ -256,12 +257,13 @@ def test_steady_mechanism_alias_and_index_paths_agree(alias, index):
 
 def test_scenario_equals_simulate_of_changed_cell():
     sw = sweep_from_dict({"model": "scenario", "cell": "kay2017", "outputs": ["v_end_mV", "v_min_mV", "K_in_end_mM"],
-                          "axes": [{"parameter": "ions.K.outside", "values": [3.0, 6.0]}]})
+                          "axes": [{"parameter": "ions.K.outside", "values": [3.0, 6.0], "balance": "Na"}]})
     ds = run_sweep(sw).dataset
     base = shipped("cells", "kay2017")
     for i, ko in enumerate([3.0, 6.0]):
         data = copy.deepcopy(base)
         data["ions"]["K"]["outside"] = ko
+        data["ions"]["Na"]["outside"] = 150.0 - ko  # balance = "Na"
         cfg = cell_from_dict(data, name="kay2017")
         tr = simulate(cfg.model, cfg.duration_s, initial=cfg.initial_state(), n_points=cfg.points,
                       protocol=cfg.protocol)

@@ -38,15 +38,23 @@ from .membrane import Geometry
 from .mechanisms.base import Mechanism, MembraneState
 from .validation import check_positive, check_temperature
 
-__all__ = ["Impermeant", "CellModel", "CellState", "WATER_MOLAR_VOLUME_CM3_MOL", "MAX_INITIAL_VOLTAGE_MV"]
+__all__ = ["Impermeant", "CellModel", "CellState", "WATER_MOLAR_VOLUME_CM3_MOL", "MAX_INITIAL_VOLTAGE_MV",
+           "BATH_CHARGE_TOLERANCE_MM"]
 
 #: Partial molar volume of water, cm^3/mol (18.0; 18.07 at 25 degC from 18.015 g/mol
 #: over 0.997 g/cm^3).  Converts an osmotic water permeability P_f to volume flow.
 WATER_MOLAR_VOLUME_CM3_MOL = 18.0
 
 #: An initial state whose net charge would make |V| larger than this is refused
-#: (it means the concentrations do not balance their charges).
-MAX_INITIAL_VOLTAGE_MV = 1000.0
+#: (it means the concentrations do not balance their charges).  Membranes break
+#: down (electroporate) at a few hundred mV (Weaver & Chizmadzhev 1996,
+#: Bioelectrochem Bioenerg 41:135), so no cell starts beyond it.
+MAX_INITIAL_VOLTAGE_MV = 300.0
+
+#: Largest net charge a bath may carry, mM (sum z c of its ions and impermeants).
+#: Bulk solutions are electroneutral to about 1e-5 of their ionic strength; 1 uM
+#: leaves room for published concentrations rounded to three decimals.
+BATH_CHARGE_TOLERANCE_MM = 1e-3
 
 # V [mV] = _V_PER_CHARGE * F * sum(z N [amol]) / (C_m [uF/cm^2] A [um^2]):
 # 1e3 mV/V * 1e-18 mol/amol / (1e-6 F/uF * 1e-8 cm^2/um^2) = 0.1
@@ -149,6 +157,33 @@ class CellModel:
         check_temperature(self.temperature_c)
         if self.extracellular_volume_ratio is not None:
             check_positive(self.extracellular_volume_ratio, "extracellular_volume_ratio", "")
+        self.check_bath_neutral()
+
+    def bath_charge_mM(self, outside: dict | None = None) -> float:
+        """Net charge of the bath, mM: sum z c over its ions and impermeant species."""
+        out = self.outside if outside is None else outside
+        q = sum(self.valence[s] * out[s] for s in self.inside)
+        return float(q + sum(imp.valence * imp.concentration_mM for imp in self.impermeant_outside.values()))
+
+    def check_bath_neutral(self, outside: dict | None = None, field: str = "outside") -> None:
+        """Refuse a bath that is not electroneutral, naming the imbalance and its parts.
+
+        A solution carries no net charge (its excess is ~1e-5 of its ionic strength,
+        held on the membrane capacitor); a table of concentrations that does not balance
+        is a typo or an ion left out, not a bath.
+        """
+        out = self.outside if outside is None else outside
+        q = self.bath_charge_mM(out)
+        if abs(q) <= BATH_CHARGE_TOLERANCE_MM:
+            return
+        parts = [f"{self.valence[s] * out[s]:+.4g} {s}" for s in self.inside]
+        parts += [f"{imp.valence * imp.concentration_mM:+.4g} {k}" for k, imp in self.impermeant_outside.items()]
+        raise InvalidParameter(
+            field, InvalidParameter.NO_VALUE,
+            f"the bath carries a net charge of {q:+.4g} mM ({', '.join(parts)} mM of charge); a solution is "
+            "electroneutral: balance it with a counter-ion (outside = \"balance\" for one ion) or an impermeant "
+            "species outside",
+        )
 
     # ------------------------------------------------------------------ derived
     @property
@@ -209,8 +244,8 @@ class CellModel:
             raise InvalidParameter(
                 "inside", InvalidParameter.NO_VALUE,
                 f"the initial concentrations carry a net charge of {excess:+.4g} mM, which would make "
-                f"V = {v:+.4g} mV; a real cell adds ions with their counter-ions (balance the charges, "
-                "e.g. with the impermeant species)",
+                f"V = {v:+.4g} mV (beyond +-{MAX_INITIAL_VOLTAGE_MV:g} mV); a real cell adds ions with their "
+                "counter-ions (balance the charges, e.g. with the impermeant species: inside = \"balance\")",
             )
         return st
 

@@ -57,7 +57,7 @@ import math
 import tomllib
 from pathlib import Path
 
-from .cell import CellModel, Impermeant
+from .cell import BATH_CHARGE_TOLERANCE_MM, CellModel, Impermeant
 from .errors import InvalidParameter
 from .ions import resolve_valence
 from .membrane import cylinder, sphere
@@ -68,6 +68,8 @@ from .units import parse_quantity
 __all__ = ["CellConfig", "load_cell_config", "cell_from_dict", "mechanism_from_dict"]
 
 MAX_BYTES = 1_000_000
+#: Largest concentration a config may give or a balancing rule may make, mM.
+MAX_CONCENTRATION_MM = 1e5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -287,6 +289,18 @@ def _event(spec: dict, where: str, species) -> object:
                            "must be one of scale, remove, add, set_outside, add_inside, inject, clamp")
 
 
+def _balancing(charge: float, valence: float, field: str, what: str) -> float:
+    """The concentration of a species of *valence* that cancels *charge* (mM), within the input limits."""
+    c = -charge / valence
+    if c <= 0:
+        raise InvalidParameter(field, "balance", f"{what} carry a net charge of {charge:+.4g} mM, of the same sign as "
+                                                 "this species: it cannot balance them")
+    if c > MAX_CONCENTRATION_MM:
+        raise InvalidParameter(field, "balance", f"balancing {charge:+.4g} mM of charge with valence {valence:g} "
+                                                 f"would need {c:.4g} mM (more than {MAX_CONCENTRATION_MM:g} mM)")
+    return c
+
+
 def parse_seconds(value, field: str) -> float:
     """A duration in seconds: a number (s) or text with a unit ("10 min", "2 h"); 0 < t <= 1e9 s."""
     if isinstance(value, str):
@@ -377,6 +391,7 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
     if not ions:
         raise InvalidParameter("ions", InvalidParameter.NO_VALUE, "at least one ion is required")
     inside, outside, valence = {}, {}, {}
+    bath_balance = None
     for sym, t in ions.items():
         where = f"ions.{sym}"
         if not isinstance(t, dict):
@@ -386,7 +401,14 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
             if side not in t:
                 raise InvalidParameter(f"{where}.{side}", InvalidParameter.NO_VALUE, "is required (mM)")
         inside[sym] = _number(t["inside"], "concentration", f"{where}.inside", 1e-15, False, 1e5)
-        outside[sym] = _number(t["outside"], "concentration", f"{where}.outside", 1e-15, False, 1e5)
+        if t["outside"] == "balance":
+            if bath_balance is not None:
+                raise InvalidParameter(f"{where}.outside", "balance", f"only one ion can balance the bath "
+                                       f"(already {bath_balance})")
+            bath_balance = sym
+            outside[sym] = 0.0
+        else:
+            outside[sym] = _number(t["outside"], "concentration", f"{where}.outside", 1e-15, False, 1e5)
         z = t.get("valence")
         if z is not None and (isinstance(z, bool) or not isinstance(z, (int, float))):
             raise InvalidParameter(f"{where}.valence", z, "must be a non-zero number")
@@ -422,11 +444,13 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
         charge = sum(valence[s] * inside[s] for s in inside)
         charge += sum(imp.valence * imp.concentration_mM for k, imp in imp_in.items() if k != balance_key)
         zx = imp_in[balance_key].valence
-        c = -charge / zx
-        if c <= 0:
-            raise InvalidParameter(f"impermeant.{balance_key}.inside", "balance",
-                                   f"the ions' net charge ({charge:+.4g} mM) has the same sign as this species")
-        imp_in[balance_key] = Impermeant(c, zx)
+        imp_in[balance_key] = Impermeant(_balancing(charge, zx, f"impermeant.{balance_key}.inside", "the ions inside"),
+                                         zx)
+    if bath_balance is not None:
+        charge = sum(valence[s] * outside[s] for s in outside if s != bath_balance)
+        charge += sum(imp.valence * imp.concentration_mM for imp in imp_out.values())
+        outside[bath_balance] = _balancing(charge, valence[bath_balance], f"ions.{bath_balance}.outside",
+                                           "the rest of the bath")
 
     water = _table(data, "water")
     _keys(water, {"mode", "permeability_cm_s"}, "water")
@@ -466,9 +490,22 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
         raise InvalidParameter("protocol", len(prot), "at most 1000 events")
     events = tuple(_event(e, f"protocol[{i}]", species) for i, e in enumerate(prot))
     _check_targets(events, mechs)
-    for i, ev in enumerate(events):
-        if isinstance(ev, SetOutside) and ev.substitute is not None and valence[ev.substitute] != valence[ev.ion]:
+    bath_now = dict(outside)
+    for i, ev in sorted(enumerate(events), key=lambda p: p[1].time_s):
+        if not isinstance(ev, SetOutside):
+            continue
+        if ev.substitute is not None and valence[ev.substitute] != valence[ev.ion]:
             raise InvalidParameter(f"protocol[{i}].substitute", ev.substitute, f"must have the valence of {ev.ion}")
+        delta = ev.mM - bath_now[ev.ion]
+        if ev.substitute is None and abs(valence[ev.ion] * delta) > BATH_CHARGE_TOLERANCE_MM:
+            raise InvalidParameter(
+                f"protocol[{i}].substitute", InvalidParameter.NO_VALUE,
+                f"is required: changing [{ev.ion}]o from {bath_now[ev.ion]:g} to {ev.mM:g} mM alone would leave the "
+                f"bath with a net charge of {valence[ev.ion] * delta:+.4g} mM; name the ion it replaces one for one "
+                "(e.g. substitute = \"Na\"), as a bath exchange does")
+        bath_now[ev.ion] = ev.mM
+        if ev.substitute is not None:
+            bath_now[ev.substitute] -= delta
         if isinstance(ev, AddInside) and (valence[ev.counter_ion] > 0) == (ev.valence > 0):
             raise InvalidParameter(f"protocol[{i}].counter_ion", ev.counter_ion,
                                    "must have the opposite charge of the added species")
@@ -482,12 +519,17 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
     if isinstance(points, bool) or not isinstance(points, int) or not 2 <= points <= 100_000:
         raise InvalidParameter("run.points", points, "must be a whole number from 2 to 100000")
 
-    model = CellModel(
-        geometry=g, inside=inside, outside=outside, valence=valence, impermeant_inside=imp_in,
-        impermeant_outside=imp_out, mechanisms=mechs, capacitance_uF_cm2=cap, temperature_c=temperature,
-        water=mode, water_permeability_cm_s=pf, extracellular_volume_ratio=ratio, name=name,
-        title=_text(data.get("title"), "title"), source=_text(data.get("source"), "source"),
-    )
+    try:
+        model = CellModel(
+            geometry=g, inside=inside, outside=outside, valence=valence, impermeant_inside=imp_in,
+            impermeant_outside=imp_out, mechanisms=mechs, capacitance_uF_cm2=cap, temperature_c=temperature,
+            water=mode, water_permeability_cm_s=pf, extracellular_volume_ratio=ratio, name=name,
+            title=_text(data.get("title"), "title"), source=_text(data.get("source"), "source"),
+        )
+    except InvalidParameter as exc:
+        if exc.field == "outside":  # the bath's charge: name the config's tables
+            raise exc.renamed("ions.*.outside") from None
+        raise
     cfg = CellConfig(model, Protocol(events), duration, points, v0, _text(data.get("description"), "description"),
                      start_steady)
     if check_charge:

@@ -123,8 +123,16 @@ def _models():
 
             return float(check_nonnegative(g, info.field_name, "mS/cm^2"))
 
+    class UnlistedModel(_Strict):
+        inside_charge_mM: Optional[float] = None
+        outside_charge_mM: Optional[float] = None
+        note: Optional[str] = None
+
+        _s = field_validator("note", mode="before")(_text)
+
     class CellModel(_Strict):
         ions: dict[str, IonModel]
+        unlisted: Optional[UnlistedModel] = None
         temperature_c: Any = 37.0
         title: Optional[str] = None
         description: Optional[str] = None
@@ -245,6 +253,12 @@ def spec_from_dict(data: dict, name: str | None = None) -> CellSpec:
         )
     if not any(i.permeant for i in ions):
         raise InvalidParameter("ions", InvalidParameter.NO_VALUE, "no permeant ion: give at least one a permeability or conductance > 0")
+    unlisted = {}
+    if model.unlisted is not None:
+        unlisted = {k: v for k, v in model.unlisted.model_dump().items() if v is not None}
+        for key in ("inside_charge_mM", "outside_charge_mM"):
+            if key in unlisted and not math.isfinite(unlisted[key]):
+                raise InvalidParameter(f"unlisted.{key}", unlisted[key], "must be a finite number (mM of charge)")
     published = {}
     if model.published is not None:
         published = {k: v for k, v in model.published.model_dump().items() if v is not None}
@@ -258,6 +272,7 @@ def spec_from_dict(data: dict, name: str | None = None) -> CellSpec:
         temperature_source=model.temperature_source,
         permeability_unit="cm/s" if "cm/s" in kinds else "relative",
         published=published,
+        unlisted=unlisted,
     )
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .cell import CellModel, CellState, Impermeant
+from .cell import BATH_CHARGE_TOLERANCE_MM, CellModel, CellState, Impermeant
 from .errors import InvalidParameter
 from .mechanisms.base import Mechanism, MembraneState, current_to_flux, register
 
@@ -147,6 +147,11 @@ class SetOutside(Event):
                 raise InvalidParameter("substitute", self.substitute, f"must have the valence of {self.ion}")
             if out[self.substitute] - delta <= 0:
                 raise InvalidParameter("substitute", self.substitute, "would drop to zero or below")
+        elif abs(model.valence[self.ion] * delta) > BATH_CHARGE_TOLERANCE_MM:
+            raise InvalidParameter(
+                "substitute", InvalidParameter.NO_VALUE,
+                f"is required: changing [{self.ion}]o from {out[self.ion]:g} to {self.mM:g} mM alone would leave the "
+                f"bath with a net charge of {model.valence[self.ion] * delta:+.4g} mM; name the ion it replaces")
         new_out = dict(out)
         new_out[self.ion] = self.mM
         if self.substitute is not None:

@@ -69,6 +69,9 @@ class CellSpec:
     published : dict
         Literature values for comparison only (e.g. ``{"rest_mV": -65}``);
         never used in a computation.
+    unlisted : dict
+        What balances the charge of the listed ions (``inside_charge_mM``,
+        ``outside_charge_mM`` and a ``note``); checked to cancel it.
     """
 
     ions: tuple[IonSpec, ...]
@@ -80,6 +83,9 @@ class CellSpec:
     temperature_source: str | None = None
     permeability_unit: str = "relative"
     published: dict[str, Any] = field(default_factory=dict)
+    #: The charge of ions the table leaves out (``inside_charge_mM``, ``outside_charge_mM``, ``note``):
+    #: an ion table for the resting potential need list only the permeant ions, but says what balances them.
+    unlisted: dict[str, Any] = field(default_factory=dict)
 
     @property
     def mode(self) -> str:

@@ -139,6 +139,10 @@ class _Model:
         (a cell's initial concentrations must then keep their charge balance)."""
         raise NotImplementedError
 
+    def ion_valences(self) -> dict:
+        """The model's ions and their valences (for balancing rules); none by default."""
+        return {}
+
     def evaluate(self, params: dict, outputs: tuple, n: int):
         """Outputs for *n* points (params: path -> array of n, or scalars).
 
@@ -153,16 +157,31 @@ class _RestModel(_Model):
     def __init__(self, data: dict, name=None):
         from .config import spec_from_dict
 
+        data = dict(data)
+        self.balance = data.pop("_balance", {})
         self.spec = spec_from_dict(data, name=name)
         self.ions = self.spec.ions
         self.mode = self.spec.mode
         self.pname = "conductance" if self.mode == "conductance" else "permeability"
+        self.valence = {i.symbol: i.valence for i in self.ions}
+        # the balancing ions are set by the rule, not swept (so they are not parameters)
+        self._derived = {f"ions.{ion}.outside" for ion in self.balance.values()}
+
+    def ion_valences(self):
+        return dict(self.valence)
+
+    def _balanced(self, path, value, base_value, current):
+        """The balancing ion's outside concentration after *path* moved from its base value to *value*."""
+        ion = self.balance[path]
+        sym = path.split(".")[1]
+        return current - self.valence[sym] / self.valence[ion] * (value - base_value)
 
     def parameters(self):
         out = {"temperature_c": float(self.spec.temperature_c)}
         for ion in self.ions:
             out[f"ions.{ion.symbol}.inside"] = float(ion.inside_mM)
-            out[f"ions.{ion.symbol}.outside"] = float(ion.outside_mM)
+            if f"ions.{ion.symbol}.outside" not in self._derived:
+                out[f"ions.{ion.symbol}.outside"] = float(ion.outside_mM)
             val = ion.conductance if self.mode == "conductance" else ion.permeability
             out[f"ions.{ion.symbol}.{self.pname}"] = float(val or 0.0)
         return out
@@ -186,6 +205,12 @@ class _RestModel(_Model):
         elif path.endswith((".inside", ".outside")):
             if not 0 < value <= 1e5:
                 raise InvalidParameter(path, value, "must be a concentration > 0 and <= 1e5 mM")
+            if path in self.balance:
+                ion = self.balance[path]
+                base = {i.symbol: i.outside_mM for i in self.ions}
+                after = self._balanced(path, value, base[path.split(".")[1]], base[ion])
+                if not 0 < after <= 1e5:
+                    raise InvalidParameter(path, value, f"would take the balancing [{ion}]o to {after:.4g} mM")
         elif not 0 <= value <= 1e12:
             raise InvalidParameter(path, value, f"must be a {self.pname} >= 0")
 
@@ -201,7 +226,12 @@ class _RestModel(_Model):
 
         t = get("temperature_c")
         ci = {i.symbol: get(f"ions.{i.symbol}.inside") for i in self.ions}
-        co = {i.symbol: get(f"ions.{i.symbol}.outside") for i in self.ions}
+        co = {i.symbol: (np.float64(i.outside_mM) if f"ions.{i.symbol}.outside" in self._derived
+                         else get(f"ions.{i.symbol}.outside")) for i in self.ions}
+        for path in self.balance:  # each balanced change is taken up by its counter-ion, one for one in charge
+            sym = path.split(".")[1]
+            ion = self.balance[path]
+            co[ion] = self._balanced(path, co[sym], float(base[path]), co[ion])
         w = {i.symbol: get(f"ions.{i.symbol}.{self.pname}") for i in self.ions}
         # an ion takes part where it is permeant at some point of this block (p = 0 adds nothing)
         perm = [i for i in self.ions if np.any(w[i.symbol] > 0)]
@@ -285,6 +315,9 @@ class _CellModel(_Model):
         self.species = tuple(self.cfg.model.species)
         self.aliases = _mechanism_aliases(self.data)
 
+    def ion_valences(self):
+        return dict(self.cfg.model.valence)
+
     def parameters(self):
         flat = _flat_numbers({k: v for k, v in self.data.items() if k not in ("run", "protocol")
                               or self.kind == "scenario"})
@@ -300,7 +333,7 @@ class _CellModel(_Model):
             out = {"v_rest_mV": "mV"}
             out.update({f"{s}_in_mM": "mM" for s in self.species})
             out.update({f"E_{s}_mV": "mV" for s in self.species})
-            out.update({"volume_rel": "1", "volume_um3": "um^3"})
+            out.update({"volume_rel": "1", "volume_um3": "um^3", "max_eigenvalue_per_s": "1/s"})
             return out
         out = {"v_end_mV": "mV", "v_min_mV": "mV", "v_max_mV": "mV"}
         out.update({f"{s}_in_end_mM": "mM" for s in self.species})
@@ -335,7 +368,8 @@ class _CellModel(_Model):
         if self.kind == "steady":
             st0 = cfg.model.initial_state(cfg.initial_voltage_mV)
             ss = steady_state(cfg.model, initial=st0)
-            out = {"v_rest_mV": ss.voltage_mV, "volume_rel": ss.volume_rel, "volume_um3": ss.state.volume_um3}
+            out = {"v_rest_mV": ss.voltage_mV, "volume_rel": ss.volume_rel, "volume_um3": ss.state.volume_um3,
+                   "max_eigenvalue_per_s": ss.max_eigenvalue_per_s}
             for s in self.species:
                 out[f"{s}_in_mM"] = ss.inside_mM[s]
                 out[f"E_{s}_mV"] = ss.equilibrium_mV[s]
@@ -615,6 +649,8 @@ class Sweep:
     chunk: int = 1
     title: Optional[str] = None
     sensitivity: Optional[dict] = None
+    #: Swept bath concentration -> the ion that takes up its charge (``balance`` of an axis).
+    balance: dict = field(default_factory=dict)
 
     # --- shape of the result ---
     @property
@@ -665,7 +701,7 @@ class Sweep:
         return {"model": self.model, "base": self.base, "base_data": self.base_data, "fixed": self.fixed,
                 "axes": [a.as_dict() for a in self.axes], "method": self.method, "n": self.n, "seed": self.seed,
                 "outputs": list(self.outputs), "chunk": self.chunk, "title": self.title,
-                "sensitivity": self.sensitivity}
+                "sensitivity": self.sensitivity, **({"balance": dict(self.balance)} if self.balance else {})}
 
     @property
     def key(self) -> str:
@@ -682,6 +718,7 @@ class Sweep:
     def _model_data(self) -> dict:
         if self.model in ("spike", "cable"):
             return dict(self.fixed)
+        data = self.base_data
         if self.model in ("rest", "steady", "scenario") and self.fixed:
             import copy
 
@@ -692,9 +729,8 @@ class Sweep:
                 m = _build_model(self.model, self.base_data, self.base)
                 for p, v in self.fixed.items():
                     _set_path(m.data, m.aliases.get(p, p), v)
-                return m.data
-            return data
-        return self.base_data
+                data = m.data
+        return _with_balance(self.model, data, self.balance)
 
     # --- the points ---
     def sample_matrix(self) -> np.ndarray:
@@ -740,6 +776,76 @@ class Sweep:
             return sl, {a.parameter: g.ravel() for a, g in zip(self.axes, grids)}
         coords = self.coords() if coords is None else coords
         return sl, {a.parameter: np.asarray(coords[a.name][1])[sl[0]] for a in self.axes}
+
+
+def _with_balance(kind: str, data: dict, balance: dict) -> dict:
+    """The model data with the axes' balancing rules in place.
+
+    A cell's bath must stay neutral: the balancing ion's outside concentration
+    becomes ``"balance"`` (whatever cancels the bath's charge; with a neutral base
+    that is a one-for-one substitution).  An ion table (rest) need not be neutral,
+    so there the balancing ion takes up each change one for one in charge.
+    """
+    if not balance:
+        return data
+    import copy
+
+    data = copy.deepcopy(data)
+    if kind == "rest":
+        data["_balance"] = dict(balance)
+        return data
+    if "base" in data:
+        from .cellconfig import _with_base
+
+        data = _with_base(data, depth=0)
+    for ion in balance.values():
+        data["ions"][ion]["outside"] = "balance"
+    return data
+
+
+def _axis_balances(axes_raw, model: "_Model", kind: str, fixed: dict) -> dict:
+    """Validate the ``balance`` key of each axis: {swept bath concentration: balancing ion}."""
+    out = {}
+    if kind not in ("rest", "steady", "scenario") or not isinstance(axes_raw, list):
+        return out
+    ions = model.ion_valences()
+    swept = {t.get("parameter") for t in axes_raw if isinstance(t, dict)}
+    for i, t in enumerate(axes_raw):
+        if not isinstance(t, dict):
+            continue
+        path, bal = t.get("parameter"), t.get("balance")
+        parts = path.split(".") if isinstance(path, str) else []
+        bath_ion = parts[1] if len(parts) == 3 and parts[0] == "ions" and parts[2] == "outside" else None
+        where = f"axes[{i}].balance"
+        if bal is None:
+            if bath_ion is not None and kind != "rest":
+                raise InvalidParameter(
+                    where, InvalidParameter.NO_VALUE,
+                    f"is required: changing {path} alone would leave the bath with a net charge; name the ion that "
+                    f"takes up the difference (e.g. balance = \"{_default_partner(bath_ion, ions)}\": it replaces "
+                    f"{bath_ion} one for one in charge, as a bath exchange does)")
+            continue
+        if bath_ion is None:
+            raise InvalidParameter(where, bal, "only a bath concentration (ions.X.outside) can be balanced")
+        if not isinstance(bal, str) or bal not in ions:
+            raise InvalidParameter(where, bal, f"must be one of the ions ({', '.join(ions)})")
+        if bal == bath_ion:
+            raise InvalidParameter(where, bal, f"must be another ion than the swept {bath_ion}")
+        if f"ions.{bal}.outside" in swept or f"ions.{bal}.outside" in fixed:
+            raise InvalidParameter(where, bal, f"ions.{bal}.outside is set by the sweep itself")
+        if kind != "rest" and len(set(out.values()) | {bal}) > 1:
+            raise InvalidParameter(where, bal, "one ion balances the bath (give every axis the same balance)")
+        out[path] = bal
+    return out
+
+
+def _default_partner(ion: str, valences: dict) -> str:
+    """A sensible counter-ion to suggest: a bath cation is replaced by Na+, an anion by Cl-."""
+    z = valences.get(ion, 1)
+    for cand in (("Na", "K") if z > 0 else ("Cl",)):
+        if cand in valences and cand != ion and (valences[cand] > 0) == (z > 0):
+            return cand
+    return next((s for s, v in valences.items() if s != ion), "Na")
 
 
 def _apply_rest(data: dict, values: dict) -> None:
@@ -829,7 +935,8 @@ def _axis(i: int, t, method: str, model: _Model, kind: str) -> Axis:
     where = f"axes[{i}]"
     if not isinstance(t, dict):
         raise InvalidParameter(where, t, "must be a table ([[axes]] with parameter = ...)")
-    _keys(t, {"parameter", "name", "values", "start", "stop", "num", "step", "low", "high", "scale"}, where)
+    _keys(t, {"parameter", "name", "values", "start", "stop", "num", "step", "low", "high", "scale", "balance"},
+          where)
     path = t.get("parameter")
     if not isinstance(path, str) or not path:
         raise InvalidParameter(f"{where}.parameter", path if path is not None else InvalidParameter.NO_VALUE,
@@ -948,8 +1055,9 @@ def sweep_from_dict(data: dict, name: str | None = None) -> Sweep:
         except InvalidParameter as exc:
             raise InvalidParameter(f"fixed.{path}", v, exc.reason) from None
         fixed[path] = v
-    if fixed:  # the axes are checked against the model with the fixed values in place
-        model = Sweep(kind, base_name, base_data, fixed, (), "grid", None, 0, (), {})._model()
+    balance = _axis_balances(data.get("axes", []), model, kind, fixed)
+    if fixed or balance:  # the axes are checked against the model with the fixed values and balances in place
+        model = Sweep(kind, base_name, base_data, fixed, (), "grid", None, 0, (), {}, balance=balance)._model()
 
     sampling = data.get("sampling", {})
     if not isinstance(sampling, dict):
@@ -1025,7 +1133,7 @@ def sweep_from_dict(data: dict, name: str | None = None) -> Sweep:
     if title is not None and not isinstance(title, str):
         raise InvalidParameter("title", title, "must be text")
     sw = Sweep(kind, base_name, base_data, fixed, axes, method, n, seed, tuple(outs),
-               {o: available[o] for o in outs}, chunk, title, sens)
+               {o: available[o] for o in outs}, chunk, title, sens, balance)
     if sw.n_points > MAX_POINTS:
         raise InvalidParameter("axes", sw.n_points, f"the sweep has more than {MAX_POINTS:.0e} points")
     return sw
@@ -1276,6 +1384,21 @@ class SweepResult:
         """Points computed per second of the compute phase (from the first task's submission to the last result)."""
         return self.computed_points / self.compute_s if self.compute_s > 0 else float("nan")
 
+    def balance_statement(self) -> list:
+        """How each swept bath concentration keeps (or does not keep) its solution's charge balanced."""
+        out = []
+        for a in self.sweep.axes:
+            parts = a.parameter.split(".")
+            if not (len(parts) == 3 and parts[0] == "ions" and parts[2] == "outside"):
+                continue
+            ion = self.sweep.balance.get(a.parameter)
+            if ion is not None:
+                out.append(f"{a.parameter}: each change is balanced by [{ion}]o (one for one in charge)")
+            else:  # only the rest model allows this: an ion table lists only some of the bath's ions
+                out.append(f"{a.parameter}: not balanced (the rest model's ion table need not be neutral; the "
+                           "GHK potential depends only on the permeant ions)")
+        return out
+
     def summary(self) -> dict:
         """Plain-Python summary (the CLI's JSON): counts, timing and each output's range."""
         stats = {}
@@ -1287,7 +1410,7 @@ class SweepResult:
                 stats[o].update(min=float(ok.min()), median=float(np.median(ok)), max=float(ok.max()))
         return {"title": self.sweep.title, "model": self.sweep.model, "base": self.sweep.base,
                 "method": self.sweep.method, "dims": dict(zip(self.sweep.dims, self.sweep.shape)),
-                "axes": [a.parameter for a in self.sweep.axes],
+                "axes": [a.parameter for a in self.sweep.axes], "balance": self.balance_statement(),
                 "points": self.sweep.n_points, "tasks": self.sweep.n_tasks, "backend": self.backend,
                 "workers": self.workers, "computed_points": self.computed_points,
                 "reused_points": self.reused_points, "failed_points": self.failed_points,
