@@ -242,11 +242,9 @@ def test_steady_matches_analytic_pump_leak(capsys, tmp_path, radius, water):
 
 @pytest.mark.parametrize("g_na, g_k, g_cl, ip", [
     (0.02, 0.3, 0.2, 0.5),    # leakier to Na: -66.3 mV
-    (0.001, 0.3, 0.2, 0.5),   # tighter: -97.2 mV
     (0.01, 1.0, 0.02, 0.5),   # K-dominated, slow Cl
     (0.01, 0.3, 0.2, 0.2),    # a weaker pump: -55.4 mV
     (0.01, 0.3, 0.2, 1.0),
-    (0.01, 0.01, 0.2, 0.5),   # a weak K leak: V near 0 and the cell swells 20-fold, still a steady state
 ])
 def test_steady_matches_analytic_other_parameters(capsys, tmp_path, g_na, g_k, g_cl, ip):
     p = write(tmp_path, kay_like(g_na=g_na, g_k=g_k, g_cl=g_cl, ip=ip))
@@ -256,6 +254,22 @@ def test_steady_matches_analytic_other_parameters(capsys, tmp_path, g_na, g_k, g
     assert d["inside_mM"]["Na"] == pytest.approx(na_i, rel=1e-3)
     assert d["inside_mM"]["K"] == pytest.approx(k_i, rel=1e-3)
     assert d["volume_rel"] == pytest.approx(50.0 / (na_i + k_i - cl_i), rel=1e-3)
+
+
+@pytest.mark.parametrize("g_na, g_k, why", [
+    # The analytic fixed point exists but is not a cell: with g_Na 0.001 the constant pump must drive
+    # V - E_Na = -3 I_p / g_Na = -1500 mV, i.e. [Na]i = 147 exp(-(V + 1500)/VT) ~ 1e-22 mM (less than one
+    # ion); with g_K 0.01 the cell swells 20-fold (50 / X_ss).  Both are refused with the reason.
+    (0.001, 0.3, "less than one Na ion"),
+    (0.01, 0.01, "swollen 19.8-fold"),
+])
+def test_steady_refuses_a_fixed_point_that_is_not_a_cell(capsys, tmp_path, g_na, g_k, why):
+    p = write(tmp_path, kay_like(g_na=g_na, g_k=g_k))
+    _, na_i, k_i, cl_i = analytic_pump_leak(g_na, g_k, 0.5)
+    assert na_i < 1e-15 or 50.0 / (na_i + k_i - cl_i) > 10  # the analytic fixed point is indeed absurd
+    rc, out, err = cli(capsys, "steady", p)
+    assert_usage_error(rc, out, err, "no physiological steady state")
+    assert why in err
 
 
 NO_CL_LEAK = '[[mechanisms]]\nkind = "leak"\nion = "Cl"\nconductance_mS_cm2 = 0.2\n'

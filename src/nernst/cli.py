@@ -236,9 +236,14 @@ def _print_rest(report, spec, plot) -> None:
         con.print(f"{name:<42s}{value}   {comment}".rstrip())
     bal = report.charge_balance_mM
     if abs(bal["inside"]) > 1e-9 or abs(bal["outside"]) > 1e-9:
+        un = spec.unlisted or {}
+        still = all(abs(bal[side] + un.get(f"{side}_charge_mM", 0.0)) <= 1e-3 for side in ("inside", "outside"))
+        why = un.get("note") if still else None  # the table was changed: its note no longer adds up
         con.print(
-            f"[dim]net charge of the listed ions: inside {bal['inside']:+.1f} mM, outside {bal['outside']:+.1f} mM "
-            "(balanced in the cell by ions not listed, e.g. organic anions)[/dim]"
+            f"[dim]net charge of the listed ions: inside {bal['inside']:+.1f} mM, outside {bal['outside']:+.1f} mM; "
+            + (f"balanced by ions not listed. {why}" if why else
+               "a real solution is neutral, so ions not listed (e.g. organic anions) must balance it")
+            + "[/dim]"
         )
     if plot is not None:
         con.print(f"figure written to {plot}")
@@ -557,17 +562,9 @@ def steady(
     ss = _renamed(lambda: steady_state(cfg.model, initial=cfg.initial_state()),
                   {"extracellular_volume_ratio": "bath.volume_ratio"})
     wall = time.perf_counter() - t0
-    result = {
-        "title": cfg.model.title or cfg.model.name,
-        "vm_mV": ss.voltage_mV,
-        "inside_mM": {k: float(v) for k, v in ss.inside_mM.items()},
-        "impermeant_mM": {k: float(v) for k, v in ss.state.impermeant_mM.items()},
-        "volume_rel": ss.volume_rel,
-        "equilibrium_mV": ss.equilibrium_mV,
-        "method": ss.method,
-        "flux_residual_pmol_cm2_s": ss.residual,
-        "wall_time_s": wall,
-    }
+    result = {"title": cfg.model.title or cfg.model.name}
+    result.update(ss.as_dict())
+    result["wall_time_s"] = wall
     if as_json:
         _emit_json(result)
         return
@@ -581,10 +578,37 @@ def steady(
         e = ss.equilibrium_mV[sym]
         t.add_row(sym, f"{ss.inside_mM[sym]:.4g}", f"{cfg.model.outside[sym]:g}", f"{e:.2f}", f"{ss.voltage_mV - e:+.2f}")
     for k, v in ss.state.impermeant_mM.items():
-        t.add_row(f"{k} (impermeant)", f"{v:.4g}", "-", "-", "-")
+        imp_out = cfg.model.impermeant_outside.get(k)
+        t.add_row(f"{k} (impermeant)", f"{v:.4g}", f"{imp_out.concentration_mM:g}" if imp_out else "0", "-", "-")
+    for k, imp in cfg.model.impermeant_outside.items():
+        if k not in ss.state.impermeant_mM:
+            t.add_row(f"{k} (impermeant)", "0", f"{imp.concentration_mM:g}", "-", "-")
     con.print(t)
     con.print(f"V = [bold]{ss.voltage_mV:.2f} mV[/bold], volume {ss.volume_rel:.4f} x initial "
               f"({ss.method}, residual {ss.residual:.1e} pmol/cm^2/s, {wall * 1e3:.1f} ms)")
+    con.print(_stability_line(ss))
+
+
+def _stability_line(ss) -> str:
+    """One line on a steady state's stability, with its slowest time constant."""
+    lam = ss.max_eigenvalue_per_s
+    if ss.stable:
+        return (f"stable: the slowest disturbance decays with a time constant of {_duration(ss.slowest_time_constant_s)} "
+                f"(largest eigenvalue {lam:.3g} /s)")
+    return (f"[bold yellow]unstable[/bold yellow]: a disturbance grows (largest eigenvalue {lam:+.3g} /s); "
+            "this state is a fixed point the cell leaves")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds / 3600:.3g} h"
 
 
 @app.command()
@@ -1315,6 +1339,8 @@ def _print_sweep(summary: dict, sens) -> None:
     con.print(f"[bold]{summary['title'] or 'sweep'}[/bold]: {summary['model']} model"
               f"{' of ' + summary['base'] if summary['base'] else ''}, {what}: {n:,} point{'s' * (n != 1)} in "
               f"{blocks:,} block{'s' * (blocks != 1)}")
+    for line in summary.get("balance", []):
+        con.print(f"bath: {line}")
     rate = summary["points_per_s"]
     w = summary["workers"]
     con.print(f"{summary['computed_points']:,} computed, {summary['reused_points']:,} reused from the store, "

@@ -18,10 +18,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cell import _FLUX_TO_RATE, _V_PER_CHARGE, _WATER_FACTOR, WATER_MOLAR_VOLUME_CM3_MOL, CellModel, CellState
-from .constants import FARADAY
+from .constants import AVOGADRO, FARADAY
 from .errors import InvalidParameter, SolverError
 
-__all__ = ["simulate", "steady_state", "steady_states", "SteadyState", "Trajectory"]
+__all__ = ["simulate", "steady_state", "steady_states", "stability", "SteadyState", "Trajectory",
+           "MAX_VOLUME_FACTOR", "MAX_STEADY_CONCENTRATION_MM"]
+
+#: A steady state whose volume is more than this factor above or below the start is a
+#: fixed point of the equations, not a cell: cells lyse long before (a human red cell
+#: at about 1.7 times its volume; Ponder E (1948) Hemolysis and Related Phenomena).
+MAX_VOLUME_FACTOR = 10.0
+#: No cytoplasm holds more of one ion than this (marine invertebrate axoplasm, the most
+#: concentrated, has about 400 mM K+ in about 1,000 mOsm; Hodgkin 1958, Proc R Soc B 148:1).
+MAX_STEADY_CONCENTRATION_MM = 2000.0
+#: Below one ion per cell a concentration is not a concentration (the continuum model fails).
+_ONE_ION_AMOL = 1e18 / AVOGADRO
 
 
 def _compiled_ok() -> bool:
@@ -440,6 +451,14 @@ class SteadyState:
         "newton", or "ode+newton" when the fallback was needed.
     residual : float
         Largest remaining flux imbalance, pmol/(cm^2 s).
+    max_eigenvalue_per_s : float
+        Largest real part of the eigenvalues of the Jacobian of the cell's
+        equations at this state, 1/s, on the reduced system (the amounts that
+        no mechanism can change and the combinations that every mechanism
+        conserves, such as K+ minus Cl- for a cell with KCC2 alone, removed).
+        Negative: a small disturbance dies out.
+    stable : bool
+        ``max_eigenvalue_per_s < 0``.
     """
 
     state: CellState
@@ -450,6 +469,117 @@ class SteadyState:
     method: str
     residual: float
     iterations: int
+    max_eigenvalue_per_s: float = float("nan")
+    stable: bool | None = None
+
+    @property
+    def slowest_time_constant_s(self) -> float:
+        """-1 / max_eigenvalue_per_s: how long the slowest disturbance takes to fall by e (s)."""
+        lam = self.max_eigenvalue_per_s
+        return float(-1.0 / lam) if lam < 0 else float("inf")
+
+    def as_dict(self) -> dict:
+        """JSON-ready summary (the ``nernst steady --json`` fields)."""
+        return {
+            "vm_mV": self.voltage_mV,
+            "inside_mM": {k: float(v) for k, v in self.inside_mM.items()},
+            "impermeant_mM": {k: float(v) for k, v in self.state.impermeant_mM.items()},
+            "volume_rel": self.volume_rel,
+            "equilibrium_mV": {k: float(v) for k, v in self.equilibrium_mV.items()},
+            "method": self.method,
+            "flux_residual_pmol_cm2_s": self.residual,
+            "stable": self.stable,
+            "max_eigenvalue_per_s": self.max_eigenvalue_per_s,
+            "slowest_time_constant_s": (self.slowest_time_constant_s
+                                        if np.isfinite(self.slowest_time_constant_s) else None),
+        }
+
+
+def _stoichiometric_basis(model: CellModel, st: CellState) -> np.ndarray:
+    """Orthonormal basis (columns) of the directions in which the mechanisms can move the amounts.
+
+    Each mechanism's flux vector is sampled at the state and at states nudged in V
+    and in the concentrations (a transporter at its own equilibrium moves nothing,
+    but its stoichiometry still shows away from it); the span of all of them is
+    the space the amounts move in.  Its orthogonal complement holds the conserved
+    combinations (libRoadRunner's moiety conservation, found here from the rate
+    laws instead of a reaction list).
+    """
+    n = len(model.species)
+    cols = []
+    ci, co = st.inside_mM, st.outside_mM
+    probes = [(0.0, 1.0), (20.0, 1.0), (-20.0, 1.0), (0.0, 1.3), (0.0, 0.7)]
+    for mech in model.mechanisms:
+        for dv, f in probes:
+            c_in = {k: v * (f if i % 2 == 0 else 1.0 / f) for i, (k, v) in enumerate(ci.items())}
+            ms = model.membrane_state(st.voltage_mV + dv, c_in, co)
+            with np.errstate(all="ignore"):
+                j = mech.flux(ms)
+            vec = np.array([float(j.get(s, 0.0)) for s in model.species])
+            norm = np.linalg.norm(vec)
+            if np.isfinite(norm) and norm > 0:
+                cols.append(vec / norm)
+    if not cols:
+        return np.zeros((n, 0))
+    u, sv, _ = np.linalg.svd(np.array(cols).T, full_matrices=False)
+    rank = int(np.sum(sv > 1e-9 * sv[0]))
+    return u[:, :rank]
+
+
+def stability(model: CellModel, state: CellState) -> tuple:
+    """Eigenvalues (1/s) of the cell's equations linearized at *state*, conserved quantities removed.
+
+    The state vector is the amounts inside and (with water flux) the volume;
+    the amounts are projected on the directions the mechanisms can move them
+    (:func:`_stoichiometric_basis`), so conserved combinations, which would show
+    as eigenvalues at exactly 0, are left out.  Returns (eigenvalues, largest real part).
+    """
+    layout = _Layout(model, state)
+    y = pack(state)
+    jac = layout.jac_compiled(0.0, y) if layout.cc is not None else layout.jac(0.0, y)
+    n = len(model.species)
+    basis = _stoichiometric_basis(model, state)
+    idx = list(range(n))
+    if model.finite_bath:
+        # the extracellular amounts: each ion's total is conserved, so the inside amounts carry it all
+        sub = jac[np.ix_(idx, idx)] - jac[np.ix_(idx, list(range(n, 2 * n)))]
+    else:
+        sub = jac[np.ix_(idx, idx)]
+    r = basis.shape[1]
+    if model.water == "flux":
+        k = y.size - 1
+        q = np.zeros((n + 1, r + 1))
+        q[:n, :r] = basis
+        q[n, r] = 1.0
+        full = np.zeros((n + 1, n + 1))
+        full[:n, :n] = sub
+        full[:n, n] = jac[idx, k]
+        full[n, :n] = jac[k, idx] - (jac[k, n:2 * n] if model.finite_bath else 0.0)
+        full[n, n] = jac[k, k]
+    else:
+        q = basis
+        full = sub
+    if q.shape[1] == 0:
+        return np.zeros(0), float("-inf")
+    red = q.T @ full @ q
+    ev = np.linalg.eigvals(red)
+    return ev, float(np.max(ev.real))
+
+
+def _unphysiological(model: CellModel, st: CellState, st0: CellState) -> str | None:
+    """Why a fixed point is not a cell, or None."""
+    rel = st.volume_um3 / st0.volume_um3
+    if not 1.0 / MAX_VOLUME_FACTOR <= rel <= MAX_VOLUME_FACTOR:
+        how = f"swollen {rel:,.3g}-fold" if rel > 1 else f"shrunk to {rel:.3g} of its volume"
+        return f"the fixed point has the cell {how} (a cell lyses or collapses long before {MAX_VOLUME_FACTOR:g}x)"
+    for s, c in st.inside_mM.items():
+        if c > MAX_STEADY_CONCENTRATION_MM:
+            return f"the fixed point has [{s}]i = {c:,.4g} mM (no cytoplasm holds more than " \
+                   f"{MAX_STEADY_CONCENTRATION_MM:g} mM)"
+    for s, n_amol in zip(model.species, st.n_in):
+        if n_amol < _ONE_ION_AMOL:
+            return f"the fixed point has less than one {s} ion left in the cell ([{s}]i = {st.inside_mM[s]:.3g} mM)"
+    return None
 
 
 def _moved_species(model: CellModel) -> set:
@@ -587,14 +717,47 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
         x, iters = newton(model, x1, st0, moved)
         method = "ode+newton"
         if x is None:
-            raise SolverError("the steady-state solver did not converge (Newton and the long-time ODE limit)")
+            drift = abs(traj.voltage_mV[-1] - traj.voltage_mV[-2]) / max(traj.t_s[-1] - traj.t_s[-2], 1e-300) * 3600
+            raise SolverError(
+                f"the steady-state solver did not converge: Newton failed from the initial state and again after "
+                f"{fallback_s:g} s of simulation (V {traj.voltage_mV[-1]:.4g} mV, still moving {drift:.3g} mV/h); "
+                "the cell may oscillate, or have no isolated steady state (a species whose amount only a "
+                "conserving transporter changes)")
+    return _finish(model, x, st0, moved, method, iters)
+
+
+def _flux_scale(model: CellModel, st: CellState) -> float:
+    """The largest one-way flux any mechanism carries at *st*, pmol/(cm^2 s) (the scale of a residual)."""
+    ms = model.membrane_state(st.voltage_mV, st.inside_mM, st.outside_mM)
+    scale = 0.0
+    for mech in model.mechanisms:
+        for j in mech.flux(ms).values():
+            scale = max(scale, abs(float(j)))
+    return scale
+
+
+#: A steady state's flux residual must be below this fraction of the largest flux at it.
+STEADY_RESIDUAL_REL = 1e-8
+
+
+def _finish(model: CellModel, x, st0: CellState, moved, method: str, iters: int) -> SteadyState:
+    """Check a converged Newton point (residual, physiology), measure its stability."""
+    n = len(model.species)
     c = np.exp(x[:n])
     w = float(np.exp(x[n]))
     st = CellState(model, c * w, w, dict(st0.impermeant_in))
-    res = _steady_residual(model, x, st0, moved)
-    flux_res = float(np.max(np.abs([res[i] for i, s in enumerate(model.species) if s in moved]))) if moved else 0.0
     if not np.isfinite(st.voltage_mV) or np.any(c <= 0):
         raise SolverError("the steady-state solver produced a non-physical state")
+    res = _steady_residual(model, x, st0, moved)
+    flux_res = float(np.max(np.abs([res[i] for i, s in enumerate(model.species) if s in moved]))) if moved else 0.0
+    scale = _flux_scale(model, st)
+    if flux_res > STEADY_RESIDUAL_REL * max(scale, 1e-300) and flux_res > 1e-12:
+        raise SolverError(f"the steady-state solver did not converge: the fluxes still differ by {flux_res:.2g} "
+                          f"pmol/cm^2/s ({flux_res / scale:.1e} of the largest flux, {scale:.3g})")
+    why = _unphysiological(model, st, st0)
+    if why is not None:
+        raise SolverError(f"no physiological steady state: {why}")
+    _, lam = stability(model, st)
     return SteadyState(
         state=st,
         voltage_mV=st.voltage_mV,
@@ -604,6 +767,8 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
         method=method,
         residual=flux_res,
         iterations=iters,
+        max_eigenvalue_per_s=lam,
+        stable=bool(lam < 0),
     )
 
 
@@ -634,11 +799,5 @@ def steady_states(models, initials=None) -> list:
         if x is None:
             out.append(steady_state(model, initial=st0))
             continue
-        n = len(model.species)
-        w = float(np.exp(x[n]))
-        c = np.exp(x[:n])
-        st = CellState(model, c * w, w, dict(st0.impermeant_in))
-        out.append(SteadyState(state=st, voltage_mV=st.voltage_mV, inside_mM=st.inside_mM, volume_rel=w / st0.volume_um3,
-                               equilibrium_mV=st.equilibrium_mV, method="newton", residual=float("nan"),
-                               iterations=iters))
+        out.append(_finish(model, x, st0, moved, "newton", iters))
     return out
