@@ -24,7 +24,7 @@ from .cable import (half_amplitude_velocity_m_s, input_resistance_Mohm, steady_s
                     steady_state_sealed)
 from .errors import InvalidParameter
 from .excitability import CableResult, Injection, simulate_cable
-from .mechanisms.hh import HHParameters, resting_potential, steady_state
+from .mechanisms.hh import HHParameters, auto_time_step, resting_potential, steady_state
 from .morphology import Section, d_lambda_compartments
 from .stimulus import Step
 from .validation import check_range
@@ -153,7 +153,7 @@ _number = check_range
 
 
 def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: Optional[int] = None,
-             params: Optional[HHParameters] = None, dt: float = 0.01, duration: Optional[float] = None,
+             params: Optional[HHParameters] = None, dt: Optional[float] = None, duration: Optional[float] = None,
              r_axial: float = 35.4, passive: bool = False, stim_amp: Optional[float] = None,
              stim_dur: Optional[float] = None, end: str = "sealed", backend: str = "auto",
              max_work: Optional[float] = None) -> AxonRun:
@@ -175,7 +175,7 @@ def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: 
     length_um = length_mm * 1e3
     d = _number(diameter_um, "diameter", 1e-3, 1e4)
     r_axial = _number(r_axial, "r_axial", 1e-3, 1e7)
-    dt = _number(dt, "dt", 1e-6, 10.0)
+    dt = _number(auto_time_step(params, 0.01, not passive) if dt is None else dt, "dt", 1e-6, 10.0)
     if compartments is None:
         compartments = max(d_lambda_compartments(length_um, d, r_axial, params.c_m, d_lambda=0.02), 21)
         if compartments > MAX_COMPARTMENTS:

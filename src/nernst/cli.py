@@ -845,7 +845,7 @@ def _save_dataset(ds, out: Path) -> None:
 def spike(
     current: str = typer.Option("10", "--current", help="Injected current density, uA/cm^2 (for a ramp: the start)."),
     duration: str = typer.Option("100", "--duration", help="Simulated time, ms."),
-    dt: str = typer.Option("0.025", "--dt", help="Time step, ms."),
+    dt: Optional[str] = typer.Option(None, "--dt", help="Time step, ms (default 0.025, finer when warm: at most 0.1 ms / the Q10 rate factor)."),
     temperature: Optional[str] = typer.Option(None, "--temperature", help="Temperature, degC (default 6.3, HH 1952); rates scale with Q10 = 3."),
     stimulus: StimKind = typer.Option(StimKind.step, "--stimulus", help="Waveform: step, ramp or train."),
     delay: str = typer.Option("0", "--delay", help="Stimulus start, ms."),
@@ -898,6 +898,10 @@ def spike(
     if ions:
         return _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, out, plot, as_json)
     dur_ms, dt_ms = _q(duration, "time", "--duration"), _q(dt, "time", "--dt")
+    if dt_ms is None:
+        from .mechanisms.hh import auto_time_step
+
+        dt_ms = auto_time_step(params, 0.025, params.g_na + params.g_k > 0)
     # keep at most about a million samples of the trace (spike times come from every step)
     every = max(1, int(dur_ms / dt_ms // 1_000_000)) if dt_ms > 0 and math.isfinite(dur_ms / dt_ms) else 1
     try:
@@ -926,7 +930,7 @@ def spike(
     con.print(f"[bold]Hodgkin-Huxley membrane[/bold] at {params.temperature_c:g} degC "
               f"(rates x {params.phi:.3g}); E_Na {params.e_na:+.1f}, E_K {params.e_k:+.1f}, "
               f"E_L {params.e_l:+.1f} mV ({params.reversal_source})")
-    con.print(f"stimulus: {summary['stimulus'][0]}; {res.duration_ms:g} ms at dt {res.dt_ms:g} ms")
+    con.print(f"stimulus: {summary['stimulus'][0]}; {res.duration_ms:g} ms at dt {res.dt_ms:.3g} ms")
     con.print(f"rest {res.rest_mV:.2f} mV; [bold]{f['spike_count']} spikes[/bold] "
               f"({f['rate_hz']:.1f} Hz); peak {f['max_mV']:.1f} mV")
     if f["spike_count"]:
@@ -1069,7 +1073,7 @@ def cable(
     length: str = typer.Option("50", "--length", help="Axon length, mm."),
     compartments: Optional[int] = typer.Option(None, "--compartments", help="Number of compartments (default: the d_lambda rule, 0.02 of the 100 Hz length constant)."),
     temperature: Optional[str] = typer.Option(None, "--temperature", help="Temperature, degC (default 6.3)."),
-    dt: str = typer.Option("0.01", "--dt", help="Time step, ms."),
+    dt: Optional[str] = typer.Option(None, "--dt", help="Time step, ms (default 0.01, finer when warm: at most 0.1 ms / the Q10 rate factor)."),
     duration: Optional[str] = typer.Option(None, "--duration", help="Simulated time, ms (default: long enough for the spike, or 15 time constants when passive)."),
     r_axial: str = typer.Option("35.4", "--r-axial", help="Axial resistivity, ohm cm."),
     passive: bool = typer.Option(False, "--passive", help="Leak conductance only: a graded potential spreading and fading."),

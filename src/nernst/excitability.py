@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import numpy as np
 
 from .errors import InvalidParameter, SolverError
-from .mechanisms.hh import HHParameters, resting_potential, steady_state
+from .mechanisms.hh import HHParameters, auto_time_step, check_time_step, resting_potential, steady_state
 from .stimulus import Ramp, Step, Train, check_waveforms, mean_per_step
 from .validation import check_range
 
@@ -181,7 +181,7 @@ def _stimulus_start(stimuli) -> float:
     return min(starts) if starts else 0.0
 
 
-def simulate_hh(current=0.0, duration=100.0, dt=0.025, params: Optional[HHParameters] = None,
+def simulate_hh(current=0.0, duration=100.0, dt=None, params: Optional[HHParameters] = None,
                 temperature=None, stimulus=None, v0=None, record: Union[bool, None] = None,
                 record_every: int = 1, threshold=0.0, max_spikes=None, backend="auto",
                 threads: int = 1) -> SpikeResult:
@@ -218,7 +218,9 @@ def simulate_hh(current=0.0, duration=100.0, dt=0.025, params: Optional[HHParame
     if not np.all(np.isfinite(amps)) or np.any(np.abs(amps) > 1e5):
         raise InvalidParameter("current", current, "must be finite and within +-1e5 uA/cm^2")
     ncell = amps.size
-    duration, dt, nsteps = _steps(duration, dt, ncell)
+    active = params.g_na + params.g_k > 0
+    duration, dt, nsteps = _steps(duration, auto_time_step(params, 0.025, active) if dt is None else dt, ncell)
+    check_time_step(dt, params, active=active)
     threshold = _float(threshold, "threshold", -200.0, 200.0)
     waves = check_waveforms(stimulus)
     if waves and np.all(amps == 0.0) and ncell == 1:
@@ -405,7 +407,7 @@ def spike_features(t_ms, v_mV, threshold_mV=0.0, rest_mV=None, stimulus_start_ms
 # ---------------------------------------------------------------------------
 
 def voltage_clamp(levels_mV, durations_ms, params: Optional[HHParameters] = None, temperature=None,
-                  dt=0.01, holding_mV=None) -> dict:
+                  dt=None, holding_mV=None) -> dict:
     """Ideal voltage clamp through a sequence of potentials, solved exactly.
 
     At a clamped potential each gate relaxes as x(t) = x_inf + (x0 - x_inf)
@@ -425,7 +427,9 @@ def voltage_clamp(levels_mV, durations_ms, params: Optional[HHParameters] = None
         raise InvalidParameter("levels", levels_mV, "must be finite and within +-300 mV")
     if not np.all(np.isfinite(durs)) or np.any(durs <= 0) or durs.sum() > 1e6:
         raise InvalidParameter("durations", durations_ms, "must be positive and sum to at most 1e6 ms")
-    dt = _float(dt, "dt", 1e-5, 100.0)
+    dt = _float(auto_time_step(params, 0.01) if dt is None else dt, "dt", 1e-5, 100.0)
+    # exact at every sample, but the samples must resolve the Na+ current's rise and peak
+    check_time_step(dt, params, misses="samples the Na+ current too coarsely to show its peak")
     if durs.sum() / dt > 2e7:
         raise InvalidParameter("dt", dt, "gives more than 2e7 samples")
     hold = resting_potential(params) if holding_mV is None else _float(holding_mV, "holding", -300, 300)
@@ -457,7 +461,7 @@ def voltage_clamp(levels_mV, durations_ms, params: Optional[HHParameters] = None
 
 
 def iv_curve(test_mV=None, holding_mV=None, step_ms=20.0, params: Optional[HHParameters] = None,
-             temperature=None, dt=0.005) -> dict:
+             temperature=None, dt=None) -> dict:
     """Current-voltage relations of a clamp series from *holding_mV*.
 
     For each test potential: the peak (largest magnitude) early Na current, the
@@ -472,6 +476,8 @@ def iv_curve(test_mV=None, holding_mV=None, step_ms=20.0, params: Optional[HHPar
         raise InvalidParameter("test_mV", test_mV, "must be 1 to 2000 potentials")
     peak_na, ss_k, leak = [], [], []
     hold = None
+    if dt is None:
+        dt = auto_time_step(_params(params, temperature), 0.005)
     for vt in test:
         r = voltage_clamp([vt], [step_ms], params, temperature, dt, holding_mV)
         hold = r["holding_mV"]
@@ -573,7 +579,7 @@ class CableResult:
         return ds
 
 
-def simulate_cable(sections, duration=20.0, dt=0.025, params: Optional[HHParameters] = None,
+def simulate_cable(sections, duration=20.0, dt=None, params: Optional[HHParameters] = None,
                    temperature=None, injections: Sequence[Injection] = (), synapses: Sequence = (),
                    record="all", record_every: int = 1, threshold=0.0, max_spikes: int = 32,
                    v0=None, backend="auto") -> CableResult:
@@ -591,7 +597,9 @@ def simulate_cable(sections, duration=20.0, dt=0.025, params: Optional[HHParamet
     if isinstance(sections, Tree) and temperature is not None:
         tree = compile_tree(tree.sections, params)
     n = tree.n
-    duration, dt, nsteps = _steps(duration, dt, n)
+    active = bool(np.any(tree.gna + tree.gk > 0))
+    duration, dt, nsteps = _steps(duration, auto_time_step(params, 0.025, active) if dt is None else dt, n)
+    check_time_step(dt, params, active=active)
     threshold = _float(threshold, "threshold", -200.0, 200.0)
     rest = resting_potential(params)
     el = np.where(tree.gna + tree.gk > 0, tree.el, rest)
@@ -727,7 +735,7 @@ class IonRunResult:
         return ds
 
 
-def simulate_hh_ions(current=0.0, duration=1000.0, dt=0.025, stimulus=None, na_in=50.0, na_out=440.0,
+def simulate_hh_ions(current=0.0, duration=1000.0, dt=None, stimulus=None, na_in=50.0, na_out=440.0,
                      k_in=400.0, k_out=20.0, params: Optional[HHParameters] = None, temperature=None,
                      diameter_um=476.0, pump_max=None, pump_k_na=10.0, pump_k_k=1.5, pump_hill_na=1.5,
                      pump_hill_k=1.0, record_every=None, threshold=0.0, backend="auto") -> IonRunResult:
@@ -761,7 +769,8 @@ def simulate_hh_ions(current=0.0, duration=1000.0, dt=0.025, stimulus=None, na_i
     amp_arr = np.atleast_1d(np.asarray(current, dtype=float))
     if amp_arr.size != 1 or not np.isfinite(amp_arr[0]) or abs(amp_arr[0]) > 1e5:
         raise InvalidParameter("current", current, "must be one finite number within +-1e5 uA/cm^2")
-    duration, dt, nsteps = _steps(duration, dt)
+    duration, dt, nsteps = _steps(duration, auto_time_step(params) if dt is None else dt)
+    check_time_step(dt, params)
     waves = check_waveforms(stimulus)
     if waves:
         shape = mean_per_step(waves, dt, nsteps)

@@ -422,6 +422,15 @@ class _HHModel(_Model):
         self.base = dict(self.DEFAULTS)
         self.base.update(_hh_defaults())
         self.base.update({k: float(v) for k, v in data.items()})  # the sweep's [fixed] values
+        # unless the sweep sets dt_ms, each point steps at the default or at its temperature's limit if finer
+        self.auto_dt = "dt_ms" not in data
+
+    def _dt(self, kv, params, membrane, active=True):
+        from .mechanisms.hh import auto_time_step
+
+        if self.auto_dt and "dt_ms" not in params:
+            return auto_time_step(membrane, self.DEFAULTS["dt_ms"], active)
+        return kv["dt_ms"]
 
     def parameters(self):
         return dict(self.base)
@@ -485,8 +494,10 @@ class _SpikeModel(_HHModel):
             # failure stays at its own point whatever the block layout
             for part in ([idx] + [idx[i:i + 1] for i in range(idx.size)] if idx.size > 1 else [idx]):
                 try:
-                    r = simulate_hh(cols["current_uA_cm2"][part], duration=kv["duration_ms"], dt=kv["dt_ms"],
-                                    params=self._membrane(kv), threshold=kv["threshold_mV"], record=False)
+                    mem = self._membrane(kv)
+                    r = simulate_hh(cols["current_uA_cm2"][part], duration=kv["duration_ms"],
+                                    dt=self._dt(kv, params, mem), params=mem, threshold=kv["threshold_mV"],
+                                    record=False)
                 except (NernstError, ArithmeticError) as exc:
                     if part.size == 1:
                         errors.append(" ".join(str(exc).split()))
@@ -523,8 +534,9 @@ class _CableModel(_HHModel):
         for j in range(n):
             kv = {k: float(c[j]) for k, c in cols.items()}
             try:
-                run = run_axon(diameter_um=kv["diameter_um"], length_mm=kv["length_mm"], params=self._membrane(kv),
-                               dt=kv["dt_ms"], r_axial=kv["r_axial_ohm_cm"])
+                mem = self._membrane(kv)
+                run = run_axon(diameter_um=kv["diameter_um"], length_mm=kv["length_mm"], params=mem,
+                               dt=self._dt(kv, params, mem), r_axial=kv["r_axial_ohm_cm"])
             except (NernstError, ArithmeticError) as exc:
                 errors.append(" ".join(str(exc).split()))
                 continue

@@ -453,7 +453,7 @@ def _check(name, value):
 def spike_run(current, duration, temperature):
     from ..excitability import simulate_hh
 
-    res = simulate_hh(current, duration, 0.025, temperature=temperature, record_every=2)
+    res = simulate_hh(current, duration, None, temperature=temperature, record_every=2)  # dt: 0.025 ms, finer when warm
     cur = res.currents()
     return {"t": res.t_ms.tolist(), "v": res.v_mV.tolist(), "I_Na": cur["I_Na"].tolist(), "I_K": cur["I_K"].tolist(),
             "I_L": cur["I_L"].tolist(), "features": res.features(), "params": res.params.as_dict()}
@@ -489,10 +489,11 @@ def spike_figure(r):
 @lru_cache(maxsize=32)
 def cable_run(diameter, length, passive, temperature):
     from ..axon import run_axon
-    from ..mechanisms.hh import HHParameters
+    from ..mechanisms.hh import HHParameters, auto_time_step
 
     params = HHParameters().at_temperature(temperature)
-    run = run_axon(diameter, length, None, params, 0.02 if not passive else 0.05, passive=bool(passive),
+    dt = auto_time_step(params, 0.05 if passive else 0.02, active=not passive)  # finer when warm
+    run = run_axon(diameter, length, None, params, dt, passive=bool(passive),
                    max_work=MAX_CABLE_WORK)
     r = run.result
     n_t = len(r.t_ms)
