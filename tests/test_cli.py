@@ -392,8 +392,14 @@ def test_rest_pump_ratio(capsys):
     r, pk, pna = 1.5, 1.0, 0.05
     mn = vt * math.log((r * pk * 5 + pna * 145) / (r * pk * 140 + pna * 15))
     assert d["mullins_noda_mV"] == pytest.approx(mn, abs=1e-6)
-    # "the pump's direct contribution: a few mV, not tens" (PHYSICS.md section 2)
-    assert -10 < d["pump_contribution_mV"] < 0
+    assert d["mullins_noda_leaves_out"] == ["Cl"]
+    # With Cl- permeant too, the zero-current condition with the pump's current -(1 - 1/r) I_Na is the GHK
+    # voltage equation with P_Na / r (monovalent ions: closed form), and the numbers add up: GHK + share.
+    pumped = vt * math.log((pk * 5 + pna / r * 145 + 0.45 * 10) / (pk * 140 + pna / r * 15 + 0.45 * 110))
+    assert d["pumped_mV"] == pytest.approx(pumped, abs=1e-9)
+    assert d["ghk_mV"] + d["pump_share_mV"] == pytest.approx(d["pumped_mV"], abs=1e-12)
+    # "a few mV, not tens" (Mullins & Noda 1963)
+    assert -10 < d["pump_share_mV"] < 0
 
 
 # --- plots --------------------------------------------------------------------

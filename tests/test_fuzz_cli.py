@@ -431,7 +431,7 @@ def test_fuzz_valid_edges_stay_valid():
         ["charge", "--shape", "sphere", "--radius", "1e8", "--json"],  # 100 m, the largest
         CHARGE + ["--delta", "0"],
         CHARGE + ["--delta", "-100", "--valence", "-2"],
-        REST + ["--pump-ratio", "1e-30"],
+        REST + ["--pump-ratio", "1e-3"],  # the smallest coupling ratio
         REST + ["--temperature", "1000", "--json"],
         DONNAN + ["--impermeant", "0"],
     ]:

@@ -227,8 +227,14 @@ def _print_rest(report, spec, plot) -> None:
     if report.chord_mV is not None:
         lines.append(("chord-conductance potential", f"{report.chord_mV:8.2f} mV", ""))
     if report.pump_ratio is not None:
-        lines.append((f"with a {report.pump_ratio:g}:1 Na/K pump (Mullins-Noda)", f"{report.mullins_noda_mV:8.2f} mV",
-                      f"the pump's direct share: {report.pump_contribution_mV:+.2f} mV"))
+        base = "GHK" if report.mode == "permeability" else "chord"
+        lines.append((f"with a {report.pump_ratio:g}:1 Na/K pump", f"[bold]{report.pumped_mV:8.2f} mV[/bold]",
+                      f"the pump's electrogenic share: {report.pump_share_mV:+.2f} mV ({base} + share)"))
+        if report.mullins_noda_leaves_out:
+            left = ", ".join(report.mullins_noda_leaves_out)
+            lines.append(("Mullins-Noda closed form (Na+, K+ only)", f"{report.mullins_noda_mV:8.2f} mV",
+                          f"= {report.na_k_ghk_mV:.2f} (GHK of Na+ and K+ alone) "
+                          f"{report.mullins_noda_mV - report.na_k_ghk_mV:+.2f}; leaves out {left}"))
     pub = spec.published or {}
     if "rest_mV" in pub:
         lines.append(("published resting potential", f"{pub['rest_mV']:8.1f} mV", pub.get("source", "source not given")))
@@ -562,8 +568,13 @@ def steady(
     ss = _renamed(lambda: steady_state(cfg.model, initial=cfg.initial_state()),
                   {"extracellular_volume_ratio": "bath.volume_ratio"})
     wall = time.perf_counter() - t0
+    from .dynamics import pump_share
+
     result = {"title": cfg.model.title or cfg.model.name}
     result.update(ss.as_dict())
+    share = pump_share(cfg.model, ss.state)
+    if share is not None:
+        result.update(share)
     result["wall_time_s"] = wall
     if as_json:
         _emit_json(result)
@@ -587,6 +598,30 @@ def steady(
     con.print(f"V = [bold]{ss.voltage_mV:.2f} mV[/bold], volume {ss.volume_rel:.4f} x initial "
               f"({ss.method}, residual {ss.residual:.1e} pmol/cm^2/s, {wall * 1e3:.1f} ms)")
     con.print(_stability_line(ss))
+    if share is not None:
+        con.print(f"the pump's electrogenic share: {share['pump_share_mV']:+.2f} mV (V {share['with_pump_mV']:.2f} mV "
+                  f"with its current, {share['without_pump_mV']:.2f} mV without it, same ions: where V jumps "
+                  "when the pump is blocked)")
+
+
+def _clock(seconds: float) -> str:
+    """A time as a reader says it: 60 s, 25 min, 3 h."""
+    if seconds < 120 or seconds % 60:
+        return f"{seconds:.4g} s"
+    if seconds < 7200 or seconds % 3600:
+        return f"{seconds / 60:g} min"
+    return f"{seconds / 3600:g} h"
+
+
+def _print_warnings(warnings) -> None:
+    """Warnings go to stderr in yellow, before the numbers they qualify."""
+    if not warnings:
+        return
+    from rich.console import Console
+
+    err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
+    for w in warnings:
+        err.print(f"[bold yellow]warning:[/bold yellow] {w}")
 
 
 def _stability_line(ss) -> str:
@@ -664,11 +699,20 @@ def simulate(
         _emit_json(summary)
         return
     con = _console()
+    _print_warnings(summary["warnings"])
     i, f = summary["initial"], summary["final"]
     con.print(f"[bold]{summary['title']}[/bold]: {d:g} s simulated in {wall:.2f} s")
+    con.print(f"start: V {i['vm_mV']:.2f} mV, volume 1")
     for ev in summary["events"]:
-        con.print(f"  at {ev['at_s']:g} s: {ev['event']}")
-    con.print(f"V: {i['vm_mV']:.2f} -> [bold]{f['vm_mV']:.2f} mV[/bold];  volume x {f['volume_rel']:.4f}")
+        jump = (f" -> {ev['after_mV']:.2f} mV within ms" if ev.get("after_mV") is not None else "")
+        con.print(f"  at {_clock(ev['at_s'])}: {ev['event']}: V {ev['before_mV']:.2f} mV{jump}, "
+                  f"volume {ev['volume_rel']:.4g}")
+    x = summary["extremes"]
+    con.print(f"V lowest {x['vm_mV']['min']['value']:.2f} mV (at {_clock(x['vm_mV']['min']['at_s'])}), highest "
+              f"{x['vm_mV']['max']['value']:.2f} mV (at {_clock(x['vm_mV']['max']['at_s'])}); volume smallest "
+              f"{x['volume_rel']['min']['value']:.4g} (at {_clock(x['volume_rel']['min']['at_s'])}), largest "
+              f"{x['volume_rel']['max']['value']:.4g} (at {_clock(x['volume_rel']['max']['at_s'])})")
+    con.print(f"end ({_clock(summary['duration_s'])}): V [bold]{f['vm_mV']:.2f} mV[/bold], volume {f['volume_rel']:.4g}")
     for sym in cfg.model.species:
         con.print(f"  [{sym}]i {i['inside_mM'][sym]:.4g} -> {f['inside_mM'][sym]:.4g} mM   "
                   f"E_{sym} {f['equilibrium_mV'][sym]:+.1f} mV")
@@ -709,7 +753,8 @@ def story(
         plot_story(result, plot / "story.png")
         for k, st in enumerate(result.steps):
             if st.trajectory is not None:
-                plot_trajectory(st.trajectory, plot / f"step{k}_{st.name}.png", title=f"step {k}: {st.title}")
+                plot_trajectory(st.trajectory, plot / f"step{k}_{st.name}.png", title=f"step {k}: {st.title}",
+                                log_time=True, settle_s=st.settle_time_s if st.settled else None)
     data = result.as_dict()
     data["wall_time_s"] = wall
     if as_json:
@@ -728,7 +773,8 @@ def story(
             took = f"settled in {st.settle_time_s:,.0f} s" if st.settled else f"not settled after {st.settle_time_s:,.0f} s"
             con.print(f"   crossed: {'; '.join(moved)}; {took}")
         if st.pump_share_mV is not None:
-            con.print(f"   the pump's direct electrogenic share of V: {st.pump_share_mV:+.2f} mV")
+            con.print(f"   the pump's electrogenic share: {st.pump_share_mV:+.2f} mV (V {st.vm_mV:.2f} mV with its "
+                      f"current, {st.without_pump_mV:.2f} mV without it, same ions)")
         if st.note:
             con.print(f"   [dim]note: {st.note}[/dim]")
     if plot is not None:

@@ -21,7 +21,8 @@ from .cell import _FLUX_TO_RATE, _V_PER_CHARGE, _WATER_FACTOR, WATER_MOLAR_VOLUM
 from .constants import AVOGADRO, FARADAY
 from .errors import InvalidParameter, SolverError
 
-__all__ = ["simulate", "steady_state", "steady_states", "stability", "SteadyState", "Trajectory",
+__all__ = ["simulate", "steady_state", "steady_states", "stability", "pump_share", "zero_current_voltage",
+           "SteadyState", "Trajectory",
            "MAX_VOLUME_FACTOR", "MAX_STEADY_CONCENTRATION_MM"]
 
 #: A steady state whose volume is more than this factor above or below the start is a
@@ -288,6 +289,11 @@ class Trajectory:
     amounts_in: np.ndarray
     amounts_out: np.ndarray
     events: list = field(default_factory=list)
+    #: Per event: its time and text, V and volume just before it, and the V it jumps to within
+    #: milliseconds (the zero-current potential of the changed cell before any ion moves).
+    event_details: list = field(default_factory=list)
+    #: Things a reader must know: a non-physiological voltage or volume reached during the run.
+    warnings: list = field(default_factory=list)
 
     @property
     def volume_rel(self) -> np.ndarray:
@@ -321,6 +327,29 @@ class Trajectory:
         """Net amount of each ion that left the cell over the run, amol (negative: entered)."""
         return {s: float(self.amounts_out[-1, i] - self.amounts_out[0, i]) if not self.model.finite_bath
                 else float(self.amounts_in[0, i] - self.amounts_in[-1, i]) for i, s in enumerate(self.model.species)}
+
+
+#: A run whose |V| passes this is flagged: membranes break down at a few hundred mV
+#: (electroporation; Weaver & Chizmadzhev 1996, Bioelectrochem Bioenerg 41:135).
+WARN_VOLTAGE_MV = 300.0
+
+
+def _warnings(t, v, vol_rel, t_vol) -> list:
+    """Visible warnings for a non-physiological run (the numbers are shown, not hidden).
+
+    *v* holds the output samples and the potential each event jumps to (a transient of
+    milliseconds that the output times may step over)."""
+    out = []
+    i = int(np.argmax(np.abs(v)))
+    if abs(v[i]) > WARN_VOLTAGE_MV:
+        out.append(f"V reached {v[i]:+,.0f} mV at t = {t[i]:.3g} s: no membrane survives beyond about "
+                   f"+-{WARN_VOLTAGE_MV:g} mV (it breaks down); a rate law is driven outside its range")
+    j = int(np.argmax(np.abs(np.log(vol_rel))))
+    if not 1.0 / MAX_VOLUME_FACTOR <= vol_rel[j] <= MAX_VOLUME_FACTOR:
+        how = f"swelled {vol_rel[j]:,.3g}-fold" if vol_rel[j] > 1 else f"shrank to {vol_rel[j]:.3g} of its volume"
+        out.append(f"the cell {how} by t = {t_vol[j]:.3g} s: a real cell lyses or collapses long before "
+                   f"{MAX_VOLUME_FACTOR:g}x")
+    return out
 
 
 def simulate(model: CellModel, duration_s: float, initial: CellState | None = None, n_points: int = 400,
@@ -376,17 +405,21 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
     t_out = np.unique(np.concatenate([grid, [e.time_s for e in events]]))
 
     current_model, st = model, st0
-    seg_t, seg_out, applied = [], [], []
+    seg_t, seg_out, applied, details = [], [], [], []
     exchanged = np.zeros(len(model.species))
     for k in range(len(cuts) - 1):
         t0, t1 = cuts[k], cuts[k + 1]
         if k > 0:
             ev = events[k - 1]
+            before_v, before_w = float(st.voltage_mV), float(st.volume_um3)
             try:
                 current_model, st = ev.apply(current_model, st, original=model)
             except InvalidParameter as exc:  # name the event as the config does: protocol[i].key
                 raise exc.renamed(f"protocol[{protocol.events.index(ev)}].{exc.field}") from None
             applied.append((ev.time_s, ev.describe()))
+            after = zero_current_voltage(current_model, st) if current_model.mechanisms else None
+            details.append({"at_s": float(ev.time_s), "event": ev.describe(), "before_mV": before_v,
+                            "after_mV": after, "volume_rel": before_w / st0.volume_um3})
         if t1 <= t0:
             continue
         layout = _Layout(current_model, st, _throttled(progress, duration_s), compiled=compiled)
@@ -418,7 +451,13 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
 
     species = model.species
     cat = {key: np.concatenate([o[key] for o in seg_out]) for key in seg_out[0]}
+    t_all = np.concatenate(seg_t)
     return Trajectory(
+        warnings=_warnings(np.concatenate([t_all, [d["at_s"] for d in details if d["after_mV"] is not None]]),
+                           np.concatenate([cat["voltage_mV"], [d["after_mV"] for d in details
+                                                               if d["after_mV"] is not None]]),
+                           cat["volume_um3"] / st0.volume_um3, t_all),
+        event_details=details,
         t_s=np.concatenate(seg_t),
         voltage_mV=cat["voltage_mV"],
         inside_mM={sp: cat["inside_mM"][:, i] for i, sp in enumerate(species)},
@@ -564,6 +603,52 @@ def stability(model: CellModel, state: CellState) -> tuple:
     red = q.T @ full @ q
     ev = np.linalg.eigvals(red)
     return ev, float(np.max(ev.real))
+
+
+def zero_current_voltage(model: CellModel, st: CellState, mechanisms=None) -> float | None:
+    """The V at which the membrane current of *mechanisms* (default: all) vanishes at the state's concentrations.
+
+    This is where V settles within milliseconds (the capacitor's time scale) when
+    the mechanisms change and the concentrations have not yet moved.  None when the
+    current has no zero between -500 and +500 mV.
+    """
+    from scipy.optimize import brentq
+
+    mechs = model.mechanisms if mechanisms is None else tuple(mechanisms)
+    ci, co = st.inside_mM, st.outside_mM
+
+    def current(v):  # net outward current density, uA/cm^2 (I = sum z F J)
+        ms = model.membrane_state(v, ci, co)
+        return sum(model.valence[s] * j for m in mechs for s, j in m.flux(ms).items()) * 1e-6 * FARADAY
+
+    lo, hi = -500.0, 500.0
+    with np.errstate(all="ignore"):
+        f_lo, f_hi = current(lo), current(hi)
+    if not (np.isfinite(f_lo) and np.isfinite(f_hi)) or f_lo * f_hi > 0:
+        return None
+    return float(brentq(current, lo, hi, xtol=1e-12, rtol=1e-14, maxiter=200))
+
+
+def pump_share(model: CellModel, st: CellState) -> dict | None:
+    """The Na/K pump's electrogenic share of V at a state, mV, with the two potentials it is the difference of.
+
+    One definition, used by the story, steady states, scenarios and the rest report:
+    the zero-current potential with the pump's current minus the zero-current
+    potential without it, at the same concentrations and with every other mechanism
+    (for Na+ and K+ leaks alone it is the Mullins & Noda 1963 result).  At a
+    steady state the first is V itself; the second is where V jumps within
+    milliseconds when the pump is blocked (ouabain), before any ion has moved.
+
+    Returns None when the cell has no pump (or a voltage clamp holds V).
+    """
+    pumps = [m for m in model.mechanisms if m.kind == "nak_pump"]
+    if not pumps or any(m.kind == "clamp" for m in model.mechanisms):
+        return None
+    with_pump = zero_current_voltage(model, st)
+    without = zero_current_voltage(model, st, [m for m in model.mechanisms if m.kind != "nak_pump"])
+    if with_pump is None or without is None:
+        return None
+    return {"pump_share_mV": with_pump - without, "with_pump_mV": with_pump, "without_pump_mV": without}
 
 
 def _unphysiological(model: CellModel, st: CellState, st0: CellState) -> str | None:

@@ -55,6 +55,7 @@ __all__ = [
     "current_share",
     "mullins_noda_potential",
     "pump_contribution",
+    "pumped_weights",
     "donnan_equilibrium",
     "DonnanState",
     "ghk_conductance_at_reversal",
@@ -719,15 +720,45 @@ def mullins_noda_potential(na_in, na_out, k_in, k_out, p_na, p_k, ratio=1.5, tem
 
 @_guarded("concentrations/permeabilities/ratio")
 def pump_contribution(na_in, na_out, k_in, k_out, p_na, p_k, ratio=1.5, temperature_c=37.0):
-    """Direct electrogenic contribution of the pump, mV: MN(r) - MN(r = 1).
+    """The pump's electrogenic share in the Na+/K+-only closed form, mV: MN(r) - MN(r = 1).
 
-    Negative for r > 1 (the pump hyperpolarizes); typically a few mV.
+    Negative for r > 1 (the pump hyperpolarizes); typically a few mV.  This is the
+    share when Na+ and K+ are the only permeant ions; with Cl- permeant too,
+    :func:`nernst.rest.resting_state` solves the zero-current condition with all ions
+    (:func:`pumped_weights`).
     """
     args = (na_in, na_out, k_in, k_out, p_na, p_k)
     return _out(
         np.asarray(mullins_noda_potential(*args, ratio=ratio, temperature_c=temperature_c))
         - np.asarray(mullins_noda_potential(*args, ratio=1.0, temperature_c=temperature_c))
     )
+
+
+def pumped_weights(weights, symbols, ratio=1.5):
+    """Permeabilities (or conductances) whose zero-current potential is the potential with the pump.
+
+    At a pumped steady state the pump extrudes the Na+ that leaks in; with r Na+ out
+    per K+ in, its net outward current is -(1 - 1/r) I_Na.  The total current is then
+    sum_X I_X - (1 - 1/r) I_Na = sum_{X != Na} I_X + I_Na / r: the zero-current
+    condition of the same membrane with P_Na (or g_Na) divided by r.  With Na+ and
+    K+ alone this is the Mullins & Noda (1963) equation; with Cl- (or any ion)
+    permeant too it keeps that ion in, and with GHK currents it keeps the valences.
+    The pump's electrogenic share is the difference between the zero-current
+    potential with these weights and without (see :func:`nernst.rest.resting_state`).
+
+    Parameters
+    ----------
+    weights : sequence of float
+        Permeability or conductance of each ion.
+    symbols : sequence of str
+        The ions' symbols (one must be "Na").
+    ratio : float
+        Coupling ratio r, Na+ pumped out per K+ pumped in (3/2).
+    """
+    if "Na" not in symbols:
+        raise InvalidParameter("ions", list(symbols), "the pump needs permeant Na+")
+    r = float(check_positive(ratio, "ratio", ""))
+    return [w / r if s == "Na" else w for w, s in zip(weights, symbols)]
 
 
 # ---------------------------------------------------------------------------

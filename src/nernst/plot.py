@@ -138,39 +138,58 @@ def plot_ghk_iv(result: dict, path) -> Path:
     return _save(fig, path)
 
 
-def plot_trajectory(traj, path, title: str | None = None) -> Path:
+def plot_trajectory(traj, path, title: str | None = None, log_time: bool = False,
+                    settle_s: float | None = None) -> Path:
     """Time course of a pump-leak cell: V with every E_X, inside concentrations, volume.
 
-    Protocol events are marked with vertical lines.
+    Protocol events are marked with vertical lines.  *log_time* draws time on a log
+    axis (for a step whose fast phase lasts milliseconds and whose slow one hours, as
+    in the story); *settle_s* marks when the state has settled.
     """
     import numpy as np
 
     plt = _plt()
     t = traj.t_s
-    unit, scale = ("h", 3600.0) if t[-1] >= 3 * 3600 else ("min", 60.0) if t[-1] >= 180 else ("s", 1.0)
-    x = t / scale
+    if log_time:
+        keep = t > 0
+        traj_t = t[keep]
+        unit, scale = "s, log scale", 1.0
+    else:
+        keep = slice(None)
+        unit, scale = ("h", 3600.0) if t[-1] >= 3 * 3600 else ("min", 60.0) if t[-1] >= 180 else ("s", 1.0)
+        traj_t = t
+    x = traj_t / scale
     fig, axes = plt.subplots(3, 1, figsize=(8, 8.5), sharex=True, gridspec_kw={"height_ratios": [1.4, 1.2, 0.8]})
     ax_v, ax_c, ax_w = axes
     m = traj.model
     vt = m.vt
     for s in m.species:
-        e = vt / m.valence[s] * np.log(traj.outside_mM[s] / traj.inside_mM[s])
+        e = vt / m.valence[s] * np.log(traj.outside_mM[s][keep] / traj.inside_mM[s][keep])
         if np.all(np.abs(e) < 200):
             ax_v.plot(x, e, color=ion_color(s), lw=1, ls="--", label=f"E_{s}")
-    ax_v.plot(x, traj.voltage_mV, color="black", lw=2, label="V")
+    ax_v.plot(x, traj.voltage_mV[keep], color="black", lw=2, label="V")
     ax_v.set_ylabel("mV")
     ax_v.legend(fontsize=8, ncol=5, loc="best")
     for s in m.species:
-        ax_c.semilogy(x, traj.inside_mM[s], color=ion_color(s), lw=1.8, label=f"[{s}]i")
+        ax_c.semilogy(x, traj.inside_mM[s][keep], color=ion_color(s), lw=1.8, label=f"[{s}]i")
     for k, v in traj.impermeant_mM.items():
-        ax_c.semilogy(x, v, color="#777777", lw=1.2, ls=":", label=f"[{k}]i (impermeant)")
+        ax_c.semilogy(x, v[keep], color="#777777", lw=1.2, ls=":", label=f"[{k}]i (impermeant)")
     ax_c.set_ylabel("inside (mM)")
     ax_c.legend(fontsize=8, ncol=4, loc="best")
-    ax_w.plot(x, traj.volume_rel, color="#332288", lw=1.8)
+    ax_w.plot(x, traj.volume_rel[keep], color="#332288", lw=1.8)
     ax_w.set_ylabel("volume / initial")
     ax_w.set_xlabel(f"time ({unit})")
     for ax in axes:
         ax.grid(alpha=0.3)
+        if log_time:
+            ax.set_xscale("log")
+        if settle_s:
+            ax.axvline(settle_s / scale, color="#228833", lw=1, ls=":")
+    if settle_s:
+        when = f"{settle_s / 3600:.2g} h" if settle_s >= 3600 else f"{settle_s / 60:.2g} min" if settle_s >= 120 \
+            else f"{settle_s:.2g} s"
+        ax_w.annotate(f"settled ({when})", (settle_s / scale, ax_w.get_ylim()[0]), fontsize=8,
+                      color="#228833", xytext=(3, 4), textcoords="offset points")
         for t_ev, desc in traj.events:
             ax.axvline(t_ev / scale, color="#AA3377", lw=1, ls="-.")
     for t_ev, desc in traj.events:

@@ -60,9 +60,23 @@ class RestReport:
     current_unit : str
         "uA/cm^2" when currents are absolute, "relative" when permeabilities
         are ratios.
-    mullins_noda_mV, pump_ratio, pump_contribution_mV : float or None
-        With an electrogenic pump (coupling ratio r), the Mullins-Noda
-        potential for Na and K and the pump's direct contribution.
+    pump_ratio : float or None
+        Coupling ratio r of an electrogenic Na/K pump (3/2), when asked for.
+    pumped_mV : float or None
+        The zero-current potential with the pump's current, every permeant ion
+        included: the pump extrudes the Na+ that leaks in, its net current is
+        -(1 - 1/r) I_Na (:func:`nernst.equilibrium.pumped_weights`).
+    pump_share_mV : float or None
+        The pump's electrogenic share: ``pumped_mV - rest_mV`` (same ions, same
+        permeabilities), the one definition used by rest, story, steady and scenarios.
+    mullins_noda_mV : float or None
+        The Mullins & Noda (1963) closed form, Na+ and K+ only (equal to
+        ``pumped_mV`` when they are the only permeant ions); with permeabilities only.
+    mullins_noda_leaves_out : tuple of str
+        The permeant ions the closed form leaves out (e.g. ("Cl",)).
+    na_k_ghk_mV : float or None
+        The GHK potential of Na+ and K+ alone: ``mullins_noda_mV - na_k_ghk_mV``
+        is the closed form's share.
     charge_balance_mM : dict
         sum z c of the listed ions inside and outside (non-zero means ions the
         spec does not list must balance the charge).
@@ -79,7 +93,10 @@ class RestReport:
     charge_balance_mM: dict = field(default_factory=dict)
     mullins_noda_mV: float | None = None
     pump_ratio: float | None = None
-    pump_contribution_mV: float | None = None
+    pumped_mV: float | None = None
+    pump_share_mV: float | None = None
+    mullins_noda_leaves_out: tuple = ()
+    na_k_ghk_mV: float | None = None
     name: str | None = None
 
     @property
@@ -108,8 +125,11 @@ class RestReport:
             out["chord_mV"] = self.chord_mV
         if self.pump_ratio is not None:
             out["pump_ratio"] = self.pump_ratio
+            out["pumped_mV"] = self.pumped_mV
+            out["pump_share_mV"] = self.pump_share_mV
             out["mullins_noda_mV"] = self.mullins_noda_mV
-            out["pump_contribution_mV"] = self.pump_contribution_mV
+            out["mullins_noda_leaves_out"] = list(self.mullins_noda_leaves_out)
+            out["na_k_ghk_mV"] = self.na_k_ghk_mV
         out["current_unit"] = self.current_unit
         out["charge_balance_mM"] = dict(self.charge_balance_mM)
         out["ions"] = {}
@@ -178,6 +198,9 @@ def resting_state(spec: CellSpec, pump_ratio: float | None = None, temperature_c
         from .validation import check_positive
 
         pump_ratio = float(check_positive(pump_ratio, "pump_ratio", ""))
+        if not 1e-3 <= pump_ratio <= 1e3:  # Na+ out per K+ in: 3/2 for the Na/K-ATPase
+            raise InvalidParameter("pump_ratio", pump_ratio, "must be a coupling ratio from 0.001 to 1000 "
+                                   "(Na+ out per K+ in; 1.5 for 3Na:2K)")
     ions = spec.ions
     permeant = [i for i in ions if i.permeant]
     if not permeant:
@@ -238,18 +261,26 @@ def resting_state(spec: CellSpec, pump_ratio: float | None = None, temperature_c
         "outside": sum(i.valence * i.outside_mM for i in ions),
     }
 
-    mn = contrib = None
+    mn = pumped = share = na_k = None
+    left_out = ()
     if pump_ratio is not None:
         if not (spec.has_ion("Na") and spec.has_ion("K")):
-            raise InvalidParameter("pump_ratio", pump_ratio, "the Mullins-Noda equation needs Na and K in the cell")
+            raise InvalidParameter("pump_ratio", pump_ratio, "the pump needs Na and K in the cell")
         na, k = spec.ion("Na"), spec.ion("K")
+        if not (na.permeant and k.permeant):
+            raise InvalidParameter("pump_ratio", pump_ratio, "the pump's share needs permeant Na and K")
+        syms = [i.symbol for i in permeant]
+        # one definition: the zero-current potential with the pump's current minus without it
         if mode == "conductance":
-            pna, pk = perm_out.get(na.symbol, 0.0), perm_out.get(k.symbol, 0.0)
+            pumped = _f(eq.chord_potential(e_perm, eq.pumped_weights(g, syms, pump_ratio)))
         else:
-            pna, pk = na.permeability or 0.0, k.permeability or 0.0
-        args = (na.inside_mM, na.outside_mM, k.inside_mM, k.outside_mM, pna, pk)
-        mn = _f(eq.mullins_noda_potential(*args, ratio=pump_ratio, temperature_c=t))
-        contrib = _f(eq.pump_contribution(*args, ratio=pump_ratio, temperature_c=t))
+            pumped = _f(eq.zero_current_potential(ci, co, z, eq.pumped_weights(p, syms, pump_ratio), t))
+        share = pumped - rest
+        if mode == "permeability":  # the closed form is a GHK result: shown beside GHK only
+            args = (na.inside_mM, na.outside_mM, k.inside_mM, k.outside_mM, na.permeability, k.permeability)
+            mn = _f(eq.mullins_noda_potential(*args, ratio=pump_ratio, temperature_c=t))
+            na_k = _f(eq.mullins_noda_potential(*args, ratio=1.0, temperature_c=t))
+            left_out = tuple(s for s in syms if s not in ("Na", "K"))
 
     for v in (ghk, weighted, rest):
         if not math.isfinite(v):
@@ -266,6 +297,9 @@ def resting_state(spec: CellSpec, pump_ratio: float | None = None, temperature_c
         charge_balance_mM=balance,
         mullins_noda_mV=mn,
         pump_ratio=None if pump_ratio is None else float(pump_ratio),
-        pump_contribution_mV=contrib,
+        pumped_mV=pumped,
+        pump_share_mV=share,
+        mullins_noda_leaves_out=left_out,
+        na_k_ghk_mV=na_k,
         name=spec.name,
     )

@@ -83,17 +83,35 @@ def _state_summary(st) -> dict:
     }
 
 
+def _extreme(t, x, pick) -> dict:
+    i = int(pick(x))
+    return {"value": float(x[i]), "at_s": float(t[i])}
+
+
 def trajectory_summary(traj) -> dict:
-    """JSON-ready summary: initial and final state, events, conservation, ions crossed."""
+    """JSON-ready summary of what the run's figure shows.
+
+    Initial and final state; every event with V and volume just before it and the V
+    it jumps to within milliseconds (``after_mV``: the zero-current potential of the
+    changed cell, before any ion has moved); the lowest and highest V and volume with
+    their times; conservation; ions crossed; warnings.
+    """
     final = _state_summary(traj.final)
     final["volume_rel"] = traj.final.volume_um3 / traj.initial.volume_um3
+    initial = _state_summary(traj.initial)
+    initial["volume_rel"] = 1.0
+    details = getattr(traj, "event_details", None) or [{"at_s": t, "event": d} for t, d in traj.events]
+    t, v, w = traj.t_s, traj.voltage_mV, traj.volume_rel
     return {
         "title": traj.model.title or traj.model.name,
         "duration_s": float(traj.t_s[-1]),
         "points": int(traj.t_s.size),
-        "initial": _state_summary(traj.initial),
+        "initial": initial,
         "final": final,
-        "events": [{"at_s": t, "event": d} for t, d in traj.events],
+        "events": [dict(d) for d in details],
+        "extremes": {"vm_mV": {"min": _extreme(t, v, np.argmin), "max": _extreme(t, v, np.argmax)},
+                     "volume_rel": {"min": _extreme(t, w, np.argmin), "max": _extreme(t, w, np.argmax)}},
         "crossed_amol": traj.crossed(),
         "conservation": traj.conservation(),
+        "warnings": list(getattr(traj, "warnings", [])),
     }

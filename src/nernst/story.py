@@ -26,8 +26,7 @@ import numpy as np
 
 from .cell import CellModel, CellState
 from .cellconfig import CellConfig
-from .constants import FARADAY
-from .dynamics import simulate, steady_state
+from .dynamics import pump_share, simulate, steady_state
 from .membrane import potential_from_excess_charge
 
 __all__ = ["StoryStep", "STEPS", "run_story", "StoryResult"]
@@ -97,7 +96,8 @@ class StepResult:
     settle_time_s: float
     settled: bool
     volume_rel: float
-    pump_share_mV: float | None
+    pump_share_mV: float | None  # the pump's electrogenic share (nernst.dynamics.pump_share)
+    without_pump_mV: float | None = None  # the zero-current V without the pump's current, same ions
     note: str | None = None
     trajectory: object = None
 
@@ -115,6 +115,7 @@ class StepResult:
             "settled": self.settled,
             "volume_rel": self.volume_rel,
             "pump_share_mV": self.pump_share_mV,
+            "without_pump_mV": self.without_pump_mV,
             "note": self.note,
         }
 
@@ -144,24 +145,6 @@ def _settle_time(traj, ss, v_tol=0.5, rel_tol=0.01) -> float:
         return 0.0
     last_bad = bad[-1]
     return float(traj.t_s[min(last_bad + 1, traj.t_s.size - 1)])
-
-
-def _pump_share(model: CellModel, st: CellState):
-    """The pump's direct share of V: -I_pump / G, G the membrane's slope conductance at rest."""
-    pumps = [m for m in model.mechanisms if m.kind == "nak_pump"]
-    if not pumps:
-        return None
-    ms = model.membrane_state(st.voltage_mV, st.inside_mM, st.outside_mM)
-    i_pump = sum(p.current(ms) for p in pumps)
-
-    def total_current(v):
-        m_st = model.membrane_state(v, st.inside_mM, st.outside_mM)
-        # sum z F J: pmol/cm^2/s -> uA/cm^2
-        return sum(model.valence[s] * j for mech in model.mechanisms for s, j in mech.flux(m_st).items()) * 1e-6 * FARADAY
-
-    h = 1e-3
-    g = (total_current(st.voltage_mV + h) - total_current(st.voltage_mV - h)) / (2 * h)
-    return float(-i_pump / g) if g > 0 else None
 
 
 def run_story(cfg: CellConfig, horizon_s: float = 1e7) -> StoryResult:
@@ -229,12 +212,13 @@ def run_story(cfg: CellConfig, horizon_s: float = 1e7) -> StoryResult:
         crossed = {s: float(n_after[i] - n_before[i]) for i, s in enumerate(species)}
         # fraction of the pool: of the larger of the pools before and after the step
         frac = {s: float(abs(crossed[s]) / max(n_before[i], n_after[i])) for i, s in enumerate(species)}
-        share = _pump_share(model, ss_state)
+        share = pump_share(model, ss_state)
         result.steps.append(StepResult(
             name=step.name, title=step.title, text=step.text, vm_mV=float(ss_state.voltage_mV),
             equilibrium_mV=_equilibria(ss_state), inside_mM={s: float(c) for s, c in ss_state.inside_mM.items()},
             crossed_amol=crossed, crossed_fraction=frac, settle_time_s=settle, settled=settle < horizon_s,
-            volume_rel=float(ss_state.volume_um3 / w0), pump_share_mV=share, note=note, trajectory=traj,
+            volume_rel=float(ss_state.volume_um3 / w0), pump_share_mV=None if share is None else share["pump_share_mV"],
+            without_pump_mV=None if share is None else share["without_pump_mV"], note=note, trajectory=traj,
         ))
         st = ss_state
     return result

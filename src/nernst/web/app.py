@@ -392,7 +392,8 @@ def story_text(steps, k):
     if s["settle_time_s"]:
         parts.append(f"Settled after about {s['settle_time_s']:.3g} s.")
     if s.get("pump_share_mV") is not None:
-        parts.append(f"The pump's direct (electrogenic) share: {s['pump_share_mV']:+.2f} mV.")
+        parts.append(f"The pump's electrogenic share: {s['pump_share_mV']:+.2f} mV (V {s['vm_mV']:.2f} mV with its "
+                     f"current, {s['without_pump_mV']:.2f} mV without it, same ions).")
     if s.get("note"):
         parts.append(f"*{s['note']}*")
     return "\n\n".join(parts)
