@@ -615,3 +615,20 @@ def test_off_grid_pulse_delivers_the_same_charge_at_any_dt():
         for t in (6.0, 8.0):
             assert r.v_mV[round(t / dt)] == pytest.approx(ref.v_mV[round(t / 0.001)], abs=1e-3)
     assert ref.v_mV.max() - REST > 1.0 and ref.spike_counts[0] == 0
+
+
+def test_rate_is_1000_over_the_mean_interval_beside_count_and_duration(capsys):
+    # Before: "4 spikes (80.0 Hz)" = count / duration; the spikes come every 14.7 ms, 68 Hz.
+    r = simulate_hh(10.0, duration=50.0)
+    f = r.features()
+    t = r.spike_times_ms[0]
+    assert f["spike_count"] == 4 and f["duration_ms"] == pytest.approx(50.0)
+    assert f["rate_hz"] == pytest.approx(1000.0 / np.mean(np.diff(t)), rel=1e-12)
+    assert 67 < f["rate_hz"] < 69
+    from nernst.excitability import firing_rate_hz
+
+    assert firing_rate_hz([5.0]) == 0.0 and firing_rate_hz([]) == 0.0  # no interval: no repetitive firing
+    from nernst.cli import main
+
+    assert main(["spike", "--current", "10", "--duration", "50"]) == 0
+    assert "4 spikes in 50 ms, 67.9 Hz (1000 / mean interval 14.74 ms)" in capsys.readouterr().out

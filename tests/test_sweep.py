@@ -289,8 +289,9 @@ def test_spike_equals_simulate_hh():
         np.testing.assert_array_equal(ds["spike_count"].values[:, j], ref.spike_counts.astype(float))
         first = np.array([s[0] if len(s) else np.nan for s in ref.spike_times_ms])
         np.testing.assert_array_equal(ds["first_spike_ms"].values[:, j], first)
-        # rate = count / duration (50 ms), Hz
-        np.testing.assert_allclose(ds["rate_hz"].values[:, j], ref.spike_counts / 0.05, rtol=1e-12)
+        # rate = 1000 / mean interspike interval (ms), 0 with fewer than two spikes
+        rate = [1000.0 / np.mean(np.diff(s)) if len(s) > 1 else 0.0 for s in ref.spike_times_ms]
+        np.testing.assert_allclose(ds["rate_hz"].values[:, j], rate, rtol=1e-12)
         np.testing.assert_allclose(ds["rest_mV"].values[:, j], ref.rest_mV, rtol=1e-12)
     # HH 1952 at 6.3 degC, 10 uA/cm^2 for 50 ms: 4 spikes, the first at 1.90 ms (simulate_hh docstring; NEURON
     # 9.0.2 hh gives 1.9024 ms, bench/peers/neuron_w.py); tolerance 0.05 ms

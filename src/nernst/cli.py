@@ -604,6 +604,15 @@ def steady(
                   "when the pump is blocked)")
 
 
+def _spikes_text(f: dict, duration_ms: float) -> str:
+    """Spike count, duration and rate (1000 / mean interval) as one phrase: '4 spikes in 50 ms, 68.0 Hz'."""
+    n = f["spike_count"]
+    text = f"{n} spike{'s' * (n != 1)} in {duration_ms:g} ms"
+    if f.get("isi_ms"):
+        text += f", {f['rate_hz']:.1f} Hz (1000 / mean interval {f['isi_ms']:.2f} ms)"
+    return text
+
+
 def _clock(seconds: float) -> str:
     """A time as a reader says it: 60 s, 25 min, 3 h."""
     if seconds < 120 or seconds % 60:
@@ -977,8 +986,7 @@ def spike(
               f"(rates x {params.phi:.3g}); E_Na {params.e_na:+.1f}, E_K {params.e_k:+.1f}, "
               f"E_L {params.e_l:+.1f} mV ({params.reversal_source})")
     con.print(f"stimulus: {summary['stimulus'][0]}; {res.duration_ms:g} ms at dt {res.dt_ms:.3g} ms")
-    con.print(f"rest {res.rest_mV:.2f} mV; [bold]{f['spike_count']} spikes[/bold] "
-              f"({f['rate_hz']:.1f} Hz); peak {f['max_mV']:.1f} mV")
+    con.print(f"rest {res.rest_mV:.2f} mV; [bold]{_spikes_text(f, res.duration_ms)}[/bold]; peak {f['max_mV']:.1f} mV")
     if f["spike_count"]:
         from rich.table import Table
 

@@ -475,7 +475,7 @@ class _SpikeModel(_HHModel):
         return {"spike_count": "1", "rate_hz": "Hz", "first_spike_ms": "ms", "rest_mV": "mV"}
 
     def evaluate(self, params, outputs, n):
-        from .excitability import simulate_hh
+        from .excitability import firing_rate_hz, simulate_hh
 
         cols = self._columns(params, n)
         res = {k: np.full(n, np.nan) for k in outputs}
@@ -505,7 +505,8 @@ class _SpikeModel(_HHModel):
                     continue
                 counts = r.spike_counts.astype(float)
                 first = np.array([t[0] if len(t) else np.nan for t in r.spike_times_ms])
-                vals = {"spike_count": counts, "rate_hz": counts / kv["duration_ms"] * 1e3, "first_spike_ms": first,
+                rate = np.array([firing_rate_hz(t) for t in r.spike_times_ms])  # 1000 / mean interval
+                vals = {"spike_count": counts, "rate_hz": rate, "first_spike_ms": first,
                         "rest_mV": np.full(part.size, r.rest_mV)}
                 for k in outputs:
                     res[k][part] = vals[k]
