@@ -365,7 +365,10 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
     _keys(data, top, "")
     if "base" in data:
         data = _with_base(data, depth=0)
-    temperature = _number(data.get("temperature_c", 37.0), "temperature", "temperature_c", -273.15, True, 1000.0)
+    from .validation import check_temperature
+
+    temperature = float(check_temperature(parse_quantity(data.get("temperature_c", 37.0), "temperature",
+                                                         "temperature_c")))
 
     geo = _table(data, "geometry", required=True)
     _keys(geo, {"shape", "radius_um", "length_um", "ends", "capacitance_uF_cm2"}, "geometry")

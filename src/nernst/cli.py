@@ -151,14 +151,14 @@ def equilibrium(
     except InvalidParameter as exc:
         raise exc.renamed({"inside": "--inside", "outside": "--outside", "valence": "--valence",
                            "temperature_c": "--temperature"}.get(exc.field, exc.field)) from None
-    result = {"ion": ion, "valence": z, "inside_mM": ci, "outside_mM": co, "temperature_c": t, "potential_mV": e}
+    from .ions import Ion, parse_ion
+
+    symbol = parse_ion(ion)[0]
+    result = {"ion": symbol, "valence": z, "inside_mM": ci, "outside_mM": co, "temperature_c": t, "potential_mV": e}
     if as_json:
         _emit_json(result)
         return
-    from .ions import lookup_ion
-
-    known = lookup_ion(ion)
-    label = known.label if known and z == known.valence else f"{ion} (z = {z:g})"
+    label = Ion(symbol, z, "").label
     typer.echo(f"E({label}) = {e:.2f} mV   at {t:g} degC, inside {ci:g} mM, outside {co:g} mM")
 
 

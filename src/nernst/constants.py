@@ -58,7 +58,7 @@ def thermal_voltage_mV(temperature_c=37.0):
     >>> round(float(thermal_voltage_mV(37.0)), 4)
     26.7267
     """
-    if type(temperature_c) in (float, int) and -ZERO_CELSIUS < temperature_c <= 1000.0:
+    if type(temperature_c) in (float, int) and -ZERO_CELSIUS < temperature_c <= 100.0:  # validation.MAX_TEMPERATURE_C
         # fast path for a plain, valid number (called in every model evaluation);
         # NaN fails the comparison and takes the checked path below
         return 1e3 * GAS_CONSTANT * (temperature_c + ZERO_CELSIUS) / FARADAY

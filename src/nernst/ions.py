@@ -6,12 +6,13 @@ Only the common physiological ions are known by symbol; any other species
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .errors import InvalidParameter
 from .validation import check_valence
 
-__all__ = ["Ion", "KNOWN_IONS", "lookup_ion", "resolve_valence"]
+__all__ = ["Ion", "KNOWN_IONS", "lookup_ion", "parse_ion", "resolve_valence"]
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,44 @@ KNOWN_IONS: dict[str, Ion] = {
 _BY_LOWER = {k.lower(): v for k, v in KNOWN_IONS.items()}
 
 
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻−", "0123456789+--")
+_CHARGED = re.compile(r"^(?P<body>[A-Za-z][A-Za-z0-9]*?)(?P<mag>[1-9]?)(?P<signs>[+-]+)$")
+
+
+def parse_ion(text: str) -> tuple[str, float | None]:
+    """Split an ion as people write it into (symbol, valence or None).
+
+    ``"K"`` -> ("K", None); ``"K+"`` -> ("K", 1); ``"Cl-"`` -> ("Cl", -1);
+    ``"Ca2+"``, ``"Ca++"`` and ``"Ca²⁺"`` -> ("Ca", 2); ``"HCO3-"`` -> ("HCO3", -1)
+    (a known symbol keeps its digits).  Text that is not in this notation comes back
+    unchanged with no valence.
+
+    >>> parse_ion("Ca2+"), parse_ion("Ca++"), parse_ion("HCO3-")
+    (('Ca', 2.0), ('Ca', 2.0), ('HCO3', -1.0))
+    """
+    s = text.strip().translate(_SUPERSCRIPTS)
+    stripped = s.rstrip("+-")
+    signs = s[len(stripped):]
+    if not signs or not stripped or len(set(signs)) > 1:
+        return text.strip(), None
+    sign = 1.0 if signs[0] == "+" else -1.0
+    if stripped.lower() in _BY_LOWER:  # K+, Ca++, HCO3-
+        return _BY_LOWER[stripped.lower()].symbol, sign * len(signs)
+    m = _CHARGED.match(s)
+    if m is None or (m.group("mag") and len(signs) > 1):
+        return text.strip(), None
+    body = m.group("body")
+    mag = int(m.group("mag")) if m.group("mag") else len(signs)
+    known = _BY_LOWER.get(body.lower())
+    return (known.symbol if known else body), sign * mag
+
+
 def lookup_ion(symbol: str) -> Ion | None:
-    """The known ion with this symbol (case-insensitive), or ``None``."""
+    """The known ion with this symbol (case-insensitive; "K+" and "Ca2+" notation too), or ``None``."""
     if not isinstance(symbol, str):
         return None
-    return _BY_LOWER.get(symbol.strip().lower())
+    sym, _ = parse_ion(symbol)
+    return _BY_LOWER.get(sym.lower())
 
 
 def resolve_valence(symbol: str, valence=None, field: str = "valence") -> float:
@@ -66,7 +100,12 @@ def resolve_valence(symbol: str, valence=None, field: str = "valence") -> float:
         raise InvalidParameter("ion", symbol, "must be an ion symbol such as K, Na, Cl or Ca")
     if valence is not None:
         return float(check_valence(valence, field))
-    ion = lookup_ion(symbol)
+    sym, written = parse_ion(symbol)
+    ion = lookup_ion(sym)
+    if written is not None:
+        if ion is not None and written != ion.valence:
+            raise InvalidParameter("ion", symbol, f"says charge {written:+g}, but {ion.name} is {ion.label}")
+        return float(written)
     if ion is None:
         known = ", ".join(KNOWN_IONS)
         raise InvalidParameter(

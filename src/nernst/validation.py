@@ -149,8 +149,9 @@ def finite_result(value, fields: str):
 
 #: Accepted valence magnitudes: mean valences such as -0.85 are fine; 1e-300 is not a charge.
 VALENCE_RANGE = (1e-3, 100.0)
-#: Highest accepted temperature, degC.
-MAX_TEMPERATURE_C = 1000.0
+#: Highest accepted temperature, degC: water boils at 100 degC, no cell lives above.  A bare
+#: number above it is most often a temperature in kelvin (310 for 37 degC): the error says so.
+MAX_TEMPERATURE_C = 100.0
 
 
 def check_valence(value, field: str = "valence"):
@@ -185,7 +186,10 @@ def check_temperature(value, field: str = "temperature_c"):
         raise InvalidParameter(field, _first_bad(a, bad), "must be above absolute zero (-273.15 degC)")
     bad = a > MAX_TEMPERATURE_C
     if np.any(bad):
-        raise InvalidParameter(field, _first_bad(a, bad), f"must be <= {MAX_TEMPERATURE_C:g} degC")
+        x = _first_bad(a, bad)
+        hint = (f"; did you mean {x:g} K ({x - ZERO_CELSIUS:.4g} degC)? write '{x:g} K'"
+                if 200.0 <= x <= 400.0 else "")
+        raise InvalidParameter(field, x, f"must be at most {MAX_TEMPERATURE_C:g} degC (water boils){hint}")
     return arr
 
 
