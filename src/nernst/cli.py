@@ -1437,6 +1437,11 @@ def _print_sweep(summary: dict, sens) -> None:
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the CLI; user errors give one line on stderr and exit code 2."""
     args = sys.argv[1:] if argv is None else list(argv)
+    import warnings
+
+    from .errors import NernstWarning
+
+    warnings.simplefilter("ignore", NernstWarning)  # the commands print a result's warnings themselves
     try:
         rv = app(args=args, prog_name="nernst", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0

@@ -19,7 +19,7 @@ import numpy as np
 
 from .cell import _FLUX_TO_RATE, _V_PER_CHARGE, _WATER_FACTOR, WATER_MOLAR_VOLUME_CM3_MOL, CellModel, CellState
 from .constants import AVOGADRO, FARADAY
-from .errors import InvalidParameter, SolverError
+from .errors import InvalidParameter, NernstWarning, SolverError
 
 __all__ = ["simulate", "steady_state", "steady_states", "stability", "pump_share", "zero_current_voltage",
            "SteadyState", "Trajectory",
@@ -352,6 +352,45 @@ def _warnings(t, v, vol_rel, t_vol) -> list:
     return out
 
 
+def _check_model(model) -> None:
+    if not isinstance(model, CellModel):
+        raise InvalidParameter("model", model, "must be a CellModel (e.g. load_cell(...).model)")
+
+
+def _initial(model: CellModel, initial) -> CellState:
+    """The starting state: the model's own, a CellState, or the state of a SteadyState."""
+    if initial is None:
+        return model.initial_state()
+    if isinstance(initial, SteadyState):
+        initial = initial.state
+    if not isinstance(initial, CellState):
+        raise InvalidParameter("initial", initial, "must be a CellState or a SteadyState (from steady_state)")
+    if initial.model.species != model.species:
+        raise InvalidParameter("initial", InvalidParameter.NO_VALUE,
+                               f"is a state of a cell with other ions ({', '.join(initial.model.species)})")
+    if model.finite_bath and initial.n_out is None:
+        raise InvalidParameter("initial", InvalidParameter.NO_VALUE, "is a state with an infinite bath, and this "
+                               "model has a finite extracellular space (start from its own initial_state())")
+    from dataclasses import replace as _replace
+
+    return initial if initial.model is model else _replace(initial, model=model)
+
+
+def _protocol(protocol):
+    """A Protocol, or a plain list/tuple of events made into one (None stays None)."""
+    if protocol is None:
+        return None
+    from .protocols import Event, Protocol
+
+    if isinstance(protocol, Protocol):
+        return protocol
+    if isinstance(protocol, Event):
+        return Protocol((protocol,))
+    if isinstance(protocol, (list, tuple)):
+        return Protocol(tuple(protocol))
+    raise InvalidParameter("protocol", protocol, "must be a Protocol or a list of events (Scale, SetOutside, ...)")
+
+
 def simulate(model: CellModel, duration_s: float, initial: CellState | None = None, n_points: int = 400,
              protocol=None, rtol: float = 1e-8, atol_amol: float | None = None, method: str = "auto",
              progress=None, t_eval=None, compiled: bool = True) -> Trajectory:
@@ -362,12 +401,14 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
     model : CellModel
     duration_s : float
         Simulated time, s (> 0).
-    initial : CellState, optional
-        Start here instead of ``model.initial_state()``.
+    initial : CellState or SteadyState, optional
+        Start here instead of ``model.initial_state()`` (a steady state's ``state``).
     n_points : int
         Number of output times (evenly spaced, plus every event time).
-    protocol : Protocol, optional
-        Timed events (see :mod:`nernst.protocols`).
+    protocol : Protocol or list of events, optional
+        Timed events (see :mod:`nernst.protocols`).  An event at or after the
+        end of the run is not applied, with a warning (``Trajectory.warnings``
+        and a :class:`nernst.errors.NernstWarning`).
     rtol, atol_amol : float
         Solver tolerances (relative; absolute in amol, default 1e-12 of the
         smallest initial amount).
@@ -391,8 +432,11 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
         raise InvalidParameter("duration_s", duration_s, "must be a finite number > 0")
     if not (isinstance(n_points, int) and 2 <= n_points <= 1_000_000):
         raise InvalidParameter("n_points", n_points, "must be a whole number from 2 to 1000000")
-    st0 = model.initial_state() if initial is None else initial
+    _check_model(model)
+    st0 = _initial(model, initial)
+    protocol = _protocol(protocol)
     events = [] if protocol is None else protocol.events_until(duration_s)
+    late = [] if protocol is None else [e for e in protocol.events if e.time_s >= duration_s]
     cuts = [0.0] + [e.time_s for e in events] + [float(duration_s)]
     if t_eval is None:
         grid = np.linspace(0.0, duration_s, n_points)
@@ -452,8 +496,15 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
     species = model.species
     cat = {key: np.concatenate([o[key] for o in seg_out]) for key in seg_out[0]}
     t_all = np.concatenate(seg_t)
+    notes = [f"the protocol's event at {e.time_s:g} s ({e.describe()}) is at or after the end of the run "
+             f"({duration_s:g} s): not applied" for e in sorted(late, key=lambda e: e.time_s)]
+    if notes:
+        import warnings as _w
+
+        for n in notes:
+            _w.warn(n, NernstWarning, stacklevel=2)
     return Trajectory(
-        warnings=_warnings(np.concatenate([t_all, [d["at_s"] for d in details if d["after_mV"] is not None]]),
+        warnings=notes + _warnings(np.concatenate([t_all, [d["at_s"] for d in details if d["after_mV"] is not None]]),
                            np.concatenate([cat["voltage_mV"], [d["after_mV"] for d in details
                                                                if d["after_mV"] is not None]]),
                            cat["volume_um3"] / st0.volume_um3, t_all),
@@ -778,10 +829,11 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
         If no steady state exists (e.g. a Donnan cell without a pump swells
         without bound) or none is found.
     """
+    _check_model(model)
     if model.finite_bath:
         raise InvalidParameter("extracellular_volume_ratio", model.extracellular_volume_ratio,
                                "the direct steady-state solver needs an infinite bath; use simulate() for a closed system")
-    st0 = model.initial_state() if initial is None else initial
+    st0 = _initial(model, initial)
     moved = _moved_species(model)
     n = len(model.species)
     x0 = np.concatenate([np.log([st0.inside_mM[s] for s in model.species]), [np.log(st0.volume_um3), st0.voltage_mV]])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["NernstError", "InvalidParameter", "SolverError"]
+__all__ = ["NernstError", "InvalidParameter", "SolverError", "NernstWarning"]
 
 
 class NernstError(Exception):
@@ -54,6 +54,10 @@ class InvalidParameter(NernstError, ValueError):
 
 class SolverError(NernstError, RuntimeError):
     """A numerical method failed to converge or met an impossible state."""
+
+
+class NernstWarning(UserWarning):
+    """A result that is computed but needs a caveat (also kept in the result's ``warnings``)."""
 
 
 _NO_VALUE = object()

@@ -121,10 +121,19 @@ class SpikeResult:
         i_na, i_k, i_l = ionic_currents(self.v_mV, m, h, n, self.params)
         return {"I_Na": i_na, "I_K": i_k, "I_L": i_l}
 
-    def features(self, cell: int = 0) -> dict:
-        """Spike features of one recorded cell (see :func:`spike_features`)."""
+    def features(self, cell: Optional[int] = None) -> dict:
+        """Spike features of one recorded cell (see :func:`spike_features`); *cell* is required
+        when the result holds several."""
         if self.v_mV is None:
             raise InvalidParameter("features", InvalidParameter.NO_VALUE, "the voltage was not recorded")
+        if cell is None:
+            if self.n_cells > 1:
+                raise InvalidParameter("cell", InvalidParameter.NO_VALUE,
+                                       f"this result holds {self.n_cells} cells: give features(cell=i), 0 <= i < "
+                                       f"{self.n_cells}")
+            cell = 0
+        if isinstance(cell, bool) or not isinstance(cell, (int, np.integer)) or not 0 <= cell < self.n_cells:
+            raise InvalidParameter("cell", cell, f"must be a cell index from 0 to {self.n_cells - 1}")
         v = self.v_mV if self.v_mV.ndim == 1 else self.v_mV[:, cell]
         return spike_features(self.t_ms, v, self.threshold_mV, rest_mV=self.rest_mV)
 
