@@ -362,6 +362,12 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
         raise InvalidParameter("config", data, "must be a table of settings")
     top = {"title", "description", "source", "temperature_c", "geometry", "ions", "impermeant", "water", "bath",
            "initial", "mechanisms", "protocol", "run", "base"}
+    ions_raw = data.get("ions")
+    if "geometry" not in data and "base" not in data and isinstance(ions_raw, dict) and any(
+            isinstance(t, dict) and ("permeability" in t or "conductance" in t) for t in ions_raw.values()):
+        raise InvalidParameter("config", InvalidParameter.NO_VALUE,
+                               "is an ion table for 'nernst rest' (its ions have permeabilities), not a cell: a cell "
+                               "config has [geometry] and [[mechanisms]] (start from 'nernst cells show kay2017')")
     _keys(data, top, "")
     if "base" in data:
         data = _with_base(data, depth=0)

@@ -37,6 +37,27 @@ app = typer.Typer(
 )
 
 EXIT_USAGE = 2
+
+
+def _version_callback(value: bool):
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("nernst")
+        except PackageNotFoundError:  # run from a source tree without installing
+            from . import __version__ as v
+        typer.echo(f"nernst {v}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main_options(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True,
+                                 callback=_version_callback),
+):
+    """The neuronal membrane potential from first principles: Nernst, GHK, weighted averages, the membrane
+    capacitor, the pump-leak cell, action potentials and cited cell presets."""
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
@@ -105,15 +126,31 @@ def _fmt_c(x):
     return f"{x:g}" if abs(x) < 1e4 else f"{x:.3g}"
 
 
-def _load_spec(preset: Optional[str], config: Optional[Path]):
-    from .config import load_config
+def _load_spec(preset: Optional[str], config: Optional[Path], settings=None):
+    """The ion table of --preset or --config, with any --set KEY=VALUE applied."""
+    from .config import load_config, spec_from_dict
+    from .overrides import apply_settings
     from .presets import DEFAULT_PRESET, load_preset
 
     if preset is not None and config is not None:
         raise InvalidParameter("--preset", preset, "give --preset or --config, not both")
+    if not settings:
+        if config is not None:
+            return load_config(config)
+        return load_preset(DEFAULT_PRESET if preset is None else preset)
     if config is not None:
-        return load_config(config)
-    return load_preset(DEFAULT_PRESET if preset is None else preset)
+        from .cellconfig import read_toml
+
+        data, name = read_toml(config, "--config"), Path(config).stem
+    else:
+        name = DEFAULT_PRESET if preset is None else preset
+        load_preset(name)  # an unknown name is named as such
+        data = {"base": name}  # the preset with the changes on top (its published value no longer applies)
+    return spec_from_dict(apply_settings(data, settings), name=name)
+
+
+SET_HELP = ("Change one value of the config or preset: KEY=VALUE with a dotted key, units allowed "
+            "(e.g. ions.K.outside=10, ions.Na.permeability=0.025, temperature_c='20 degC'); repeat for more.")
 
 
 # ---------------------------------------------------------------------------
@@ -171,7 +208,8 @@ def rest(
     preset: Optional[str] = typer.Option(None, "--preset", help="A shipped cell preset (see 'nernst presets')."),
     config: Optional[Path] = typer.Option(None, "--config", help="A TOML config file ([ions.K] inside/outside/permeability ...)."),
     temperature: Optional[str] = typer.Option(None, "--temperature", help="Override the temperature, degC."),
-    pump_ratio: Optional[str] = typer.Option(None, "--pump-ratio", help="Add an electrogenic Na/K pump with this coupling ratio (1.5 for 3Na:2K): Mullins-Noda potential."),
+    pump_ratio: Optional[str] = typer.Option(None, "--pump-ratio", help="Add an electrogenic Na/K pump with this coupling ratio (1.5 for 3Na:2K): the potential with its current and its electrogenic share."),
+    settings: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
 ):
@@ -179,7 +217,7 @@ def rest(
     from .rest import resting_state
 
     _check_plot_path(plot)
-    spec = _load_spec(preset, config)
+    spec = _load_spec(preset, config, settings)
     t = _q(temperature, "temperature", "--temperature")
     r = None
     if pump_ratio is not None:
@@ -259,10 +297,36 @@ def _print_rest(report, spec, plot) -> None:
 # presets and compare
 # ---------------------------------------------------------------------------
 
+def _show_action(action: Optional[str], name: Optional[str], what: str) -> Optional[str]:
+    """'show NAME' -> NAME; nothing -> None (list); anything else is a one-line error."""
+    if action is None:
+        if name is not None:
+            raise InvalidParameter("ACTION", name, "must be 'show' (e.g. nernst %s show NAME)" % what)
+        return None
+    if action != "show":
+        raise InvalidParameter("ACTION", action, f"must be 'show' (nernst {what} show NAME prints its TOML)")
+    if name is None:
+        raise InvalidParameter("NAME", InvalidParameter.NO_VALUE, f"is required: nernst {what} show NAME")
+    return name
+
+
 @app.command()
-def presets(as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts.")):
-    """List the shipped cell presets with their sources."""
-    from .presets import list_presets, load_preset
+def presets(
+    action: Optional[str] = typer.Argument(None, help="'show' to print a preset's TOML (a config to start from)."),
+    name: Optional[str] = typer.Argument(None, help="The preset to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+):
+    """List the shipped cell presets with their sources; 'presets show NAME' prints one as TOML."""
+    from .presets import list_presets, load_preset, preset_text
+
+    shown = _show_action(action, name, "presets")
+    if shown is not None:
+        text = _renamed(lambda: preset_text(shown), {"preset": "NAME"})
+        if as_json:
+            _emit_json({"name": shown, "toml": text})
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
 
     rows = []
     for name in list_presets():
@@ -546,16 +610,25 @@ def donnan(
 # the living cell: steady states and time courses
 # ---------------------------------------------------------------------------
 
-def _load_cell(config: Path):
-    from .cellconfig import load_cell_config
+def _load_cell(config: Path, settings=None):
+    """A cell config file or shipped cell, with any --set KEY=VALUE applied."""
+    from .cellconfig import _with_base, cell_from_dict, load_cell_config, read_toml
+    from .overrides import apply_settings
     from .presets import resolve_cell_config
 
-    return load_cell_config(resolve_cell_config(config))
+    path = resolve_cell_config(config)
+    if not settings:
+        return load_cell_config(path)
+    data = read_toml(path, "config")
+    if "base" in data:
+        data = _with_base(data, depth=0)
+    return cell_from_dict(apply_settings(data, settings), name=path.stem)
 
 
 @app.command()
 def steady(
     config: Path = typer.Argument(..., help="A cell config (TOML), or the name of a shipped cell (see 'nernst cells')."),
+    settings: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """Steady state of a pump-leak cell: V, inside concentrations, volume (Newton on the flux balance)."""
@@ -563,7 +636,7 @@ def steady(
 
     from .dynamics import steady_state
 
-    cfg = _load_cell(config)
+    cfg = _load_cell(config, settings)
     t0 = time.perf_counter()
     ss = _renamed(lambda: steady_state(cfg.model, initial=cfg.initial_state()),
                   {"extracellular_volume_ratio": "bath.volume_ratio"})
@@ -662,6 +735,7 @@ def simulate(
     points: Optional[int] = typer.Option(None, "--points", help="Number of output times."),
     out: Optional[Path] = typer.Option(None, "--out", help="Save the time course (.nc netCDF or .csv)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
+    settings: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary for scripts."),
 ):
     """Time course of a pump-leak cell with its protocol (pump block, bath changes, ...)."""
@@ -672,7 +746,7 @@ def simulate(
 
     _check_plot_path(plot)
     _check_out_path(out, OUT_SUFFIXES)
-    cfg = _load_cell(config)
+    cfg = _load_cell(config, settings)
     if duration is not None:
         from .cellconfig import parse_seconds
 
@@ -739,6 +813,7 @@ def story(
     preset: str = typer.Option("story_neuron", "--preset", help="A shipped cell (see 'nernst cells') or a cell config file."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Folder for figures (story.png and one time course per step)."),
+    settings: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
 ):
     """How the resting potential forms: from equal concentrations, step by step, with real numbers."""
     import time
@@ -751,7 +826,7 @@ def story(
         parent = plot.parent if str(plot.parent) else Path(".")
         if not parent.exists():
             raise InvalidParameter("--plot", str(plot), f"folder {str(parent)!r} does not exist")
-    cfg = _load_cell(Path(preset))
+    cfg = _load_cell(Path(preset), settings)
     t0 = time.perf_counter()
     result = run_story(cfg)
     wall = time.perf_counter() - t0
@@ -791,9 +866,22 @@ def story(
 
 
 @app.command()
-def cells(as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts.")):
-    """List the shipped pump-leak cell configs (use with steady / simulate)."""
-    from .presets import list_cell_configs
+def cells(
+    action: Optional[str] = typer.Argument(None, help="'show' to print a cell's TOML (a config to start from)."),
+    name: Optional[str] = typer.Argument(None, help="The cell to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+):
+    """List the shipped pump-leak cell configs (use with steady / simulate); 'cells show NAME' prints one as TOML."""
+    from .presets import cell_text, list_cell_configs
+
+    shown = _show_action(action, name, "cells")
+    if shown is not None:
+        text = _renamed(lambda: cell_text(shown), {"base": "NAME"})
+        if as_json:
+            _emit_json({"name": shown, "toml": text})
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
 
     rows = list_cell_configs()
     if as_json:
@@ -1258,6 +1346,7 @@ def sweep(
     output: Optional[str] = typer.Option(None, "--output", help="The output drawn by --plot (default: the first)."),
     csv: Optional[Path] = typer.Option(None, "--csv", help="Also write the results as a table (.csv), one row per point."),
     parameters: bool = typer.Option(False, "--parameters", help="List the parameters and outputs of the file's model (and base) and stop."),
+    settings: Optional[List[str]] = typer.Option(None, "--set", help="Change one value of the sweep's base preset or cell: KEY=VALUE (repeat for more)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts (the progress bar goes to stderr)."),
 ):
     """Sweep parameters of a model over a grid, a list or random/Latin-hypercube samples; sensitivities."""
@@ -1279,7 +1368,7 @@ def sweep(
     _check_plot_path(plot)
     if csv is not None and csv.suffix.lower() != ".csv":
         raise InvalidParameter("--csv", str(csv), "must end in .csv")
-    sw = load_sweep(file)
+    sw = load_sweep(file, settings=settings)
     if output is not None and output not in sw.outputs:
         raise InvalidParameter("--output", output, f"is not an output of this sweep ({', '.join(sw.outputs)})")
     flags = {"out": "--out", "workers": "--workers", "scheduler": "--scheduler", "resume": "--resume",

@@ -184,6 +184,32 @@ def _pydantic_to_invalid(err, prefix: str = "") -> InvalidParameter:
     return InvalidParameter(field, InvalidParameter.NO_VALUE, msg)
 
 
+def _with_base_preset(data: dict) -> dict:
+    """Resolve ``base = "PRESET"``: the preset's tables, with this config's keys merged over them."""
+    from .cellconfig import _merge
+    from .presets import shipped_preset_data
+
+    name = data["base"]
+    if not isinstance(name, str):
+        raise InvalidParameter("base", name, "must name a shipped preset (see 'nernst presets')")
+    try:
+        base = shipped_preset_data(name)
+    except InvalidParameter as exc:
+        raise exc.renamed("base") from None
+    merged = _merge(base, {k: v for k, v in data.items() if k != "base"})
+    if "ions" in data:  # an ion whose values changed is no longer what the preset's sources say
+        for sym, t in data["ions"].items():
+            if isinstance(t, dict) and isinstance(merged["ions"].get(sym), dict) and sym in base.get("ions", {}):
+                for k in ("source", "permeability_source", "conductance_source", "note"):
+                    if k not in t:
+                        merged["ions"][sym].pop(k, None)
+    if "published" not in data:  # a published resting potential is for the preset's own numbers
+        merged.pop("published", None)
+    if data.get("title") is None:
+        merged["title"] = f"{base.get('title', name)} (changed)"
+    return merged
+
+
 def spec_from_dict(data: dict, name: str | None = None) -> CellSpec:
     """Validate a config mapping (as read from TOML) and build a :class:`CellSpec`."""
     global _MODEL
@@ -191,6 +217,13 @@ def spec_from_dict(data: dict, name: str | None = None) -> CellSpec:
 
     if not isinstance(data, dict):
         raise InvalidParameter("config", data, "must be a table of settings")
+    if "geometry" in data or "mechanisms" in data:
+        raise InvalidParameter("config", InvalidParameter.NO_VALUE,
+                               "is a cell config for 'nernst steady' and 'nernst simulate' (it has "
+                               f"[{'geometry' if 'geometry' in data else 'mechanisms'}]), not an ion table for the "
+                               "resting report (start from 'nernst presets show mammalian_neuron')")
+    if "base" in data:
+        data = _with_base_preset(data)
     if _MODEL is None:
         _MODEL = _models()
     try:

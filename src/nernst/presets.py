@@ -16,7 +16,7 @@ from .errors import InvalidParameter
 from .specs import CellSpec
 
 __all__ = ["list_presets", "load_preset", "DEFAULT_PRESET", "list_cell_configs", "resolve_cell_config",
-           "shipped_cell_data"]
+           "shipped_cell_data", "shipped_preset_data", "preset_text", "cell_text"]
 
 #: The preset used when none is named.
 DEFAULT_PRESET = "mammalian_neuron"
@@ -73,6 +73,26 @@ def resolve_cell_config(config) -> Path:
         return Path(str(files[str(config)]))
     raise InvalidParameter("config", str(config), f"no such file, and no shipped cell of that name "
                            f"(shipped: {', '.join(sorted(files))})")
+
+
+def shipped_preset_data(name: str) -> dict:
+    """The raw TOML table of a shipped preset."""
+    files = _files()
+    if not isinstance(name, str) or name not in files:
+        raise InvalidParameter("preset", name, f"unknown preset; choose from {', '.join(sorted(files))}")
+    return tomllib.loads(files[name].read_text(encoding="utf-8"))
+
+
+def preset_text(name: str) -> str:
+    """The TOML file of a shipped preset, as text (a config to start from)."""
+    shipped_preset_data(name)  # the error names the known presets
+    return _files()[name].read_text(encoding="utf-8")
+
+
+def cell_text(name: str) -> str:
+    """The TOML file of a shipped cell config, as text."""
+    shipped_cell_data(name)
+    return _cell_files()[name].read_text(encoding="utf-8")
 
 
 def shipped_cell_data(name: str) -> dict:

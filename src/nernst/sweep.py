@@ -43,6 +43,9 @@ from typing import Callable, Optional
 import numpy as np
 
 from .cellconfig import _keys  # one "unknown key (allowed: ...)" check for every TOML file
+from .overrides import mechanism_aliases as _mechanism_aliases
+from .overrides import set_path as _set_path
+from .overrides import with_value as _with_value
 from .errors import InvalidParameter, NernstError, SolverError
 
 __all__ = ["Axis", "Sweep", "SweepResult", "load_sweep", "sweep_from_dict", "run_sweep", "open_sweep",
@@ -78,44 +81,6 @@ def _flat_numbers(obj, prefix=""):
     elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
         out[prefix] = float(obj)
     return out
-
-
-def _set_path(data: dict, path: str, value: float) -> None:
-    """Set the leaf at a dotted path (made by :func:`_flat_numbers`) in place."""
-    node = data
-    parts = path.split(".")
-    for j, part in enumerate(parts):
-        keys = [part]
-        if "[" in part:
-            name, rest = part.split("[", 1)
-            keys = [name] + [int(x) for x in rest.rstrip("]").split("][")]
-        for k, key in enumerate(keys):
-            last = j == len(parts) - 1 and k == len(keys) - 1
-            if last:
-                node[key] = value
-            else:
-                node = node[key]
-
-
-def _with_value(data: dict, path: str, value: float) -> dict:
-    """A copy of *data* with one leaf changed: only the tables and lists on the path are copied
-    (a deep copy of a whole cell config per point cost a fifth of a steady-state solve)."""
-    keys = []
-    for part in path.split("."):
-        if "[" in part:
-            name, rest = part.split("[", 1)
-            keys += [name] + [int(x) for x in rest.rstrip("]").split("][")]
-        else:
-            keys.append(part)
-    root = dict(data)
-    node = root
-    for key in keys[:-1]:
-        child = node[key]
-        child = list(child) if isinstance(child, list) else dict(child)
-        node[key] = child
-        node = child
-    node[keys[-1]] = value
-    return root
 
 
 class _Model:
@@ -273,29 +238,6 @@ class _RestModel(_Model):
         n_dead = int(dead.sum())
         errors = [f"no permeant ion (all permeabilities 0) at {n_dead} point{'s' * (n_dead != 1)}"] if n_dead else []
         return {k: np.asarray(res[k], dtype=float) for k in outputs}, errors, n_dead
-
-
-def _mechanism_aliases(data: dict) -> dict:
-    """mechanisms.<kind>[.<ion>].<field> -> mechanisms[i].<field>, where that names one mechanism."""
-    mechs = data.get("mechanisms", [])
-    out = {}
-    if not isinstance(mechs, list):
-        return out
-    kinds = {}
-    for i, m in enumerate(mechs):
-        if isinstance(m, dict):
-            kinds.setdefault(str(m.get("kind")), []).append(i)
-    for kind, idx in kinds.items():
-        for i in idx:
-            m = mechs[i]
-            for key, val in m.items():
-                if isinstance(val, (int, float)) and not isinstance(val, bool):
-                    if len(idx) == 1:
-                        out[f"mechanisms.{kind}.{key}"] = f"mechanisms[{i}].{key}"
-                    ion = m.get("ion")
-                    if isinstance(ion, str) and sum(1 for j in idx if mechs[j].get("ion") == ion) == 1:
-                        out[f"mechanisms.{kind}.{ion}.{key}"] = f"mechanisms[{i}].{key}"
-    return out
 
 
 class _CellModel(_Model):
@@ -1028,7 +970,7 @@ def _axis(i: int, t, method: str, model: _Model, kind: str) -> Axis:
     return Axis(path, name, tuple(float(v) for v in vals), None, None, scale)
 
 
-def sweep_from_dict(data: dict, name: str | None = None) -> Sweep:
+def sweep_from_dict(data: dict, name: str | None = None, settings=None) -> Sweep:
     """Validate a sweep mapping (as read from TOML) and build a :class:`Sweep`.
 
     Every check happens here, before any work: unknown settings, parameters or
@@ -1052,6 +994,18 @@ def sweep_from_dict(data: dict, name: str | None = None) -> Sweep:
     where = "preset" if "preset" in data else "cell"
     base = data.get(where)
     base_data, base_name = _base_data(kind, base, where)
+    if settings:
+        if kind in ("spike", "cable"):
+            raise InvalidParameter("--set", list(settings), f"the {kind} model has no base to change: set its "
+                                   "parameters in [fixed]")
+        from .overrides import apply_settings
+
+        if kind != "rest" and "base" in base_data:
+            from .cellconfig import _with_base
+
+            base_data = _with_base(base_data, depth=0)
+        base_data = apply_settings(base_data, settings)
+        base_name = f"{base_name} (changed)" if base_name else None
     model = _build_model(kind, base_data, base_name)
     params = model.parameters()
 
@@ -1203,8 +1157,10 @@ def _sensitivity_points(sens, model: _Model, kind: str):
     return {"parameters": list(names), "step": step, "span": span}, axes, "list"
 
 
-def load_sweep(path) -> Sweep:
-    """Read and validate a sweep file (TOML); see :func:`sweep_from_dict`."""
+def load_sweep(path, settings=None) -> Sweep:
+    """Read and validate a sweep file (TOML); see :func:`sweep_from_dict`.
+
+    *settings* (``["KEY=VALUE", ...]``, the CLI's ``--set``) change the base preset or cell."""
     from .cellconfig import read_toml
 
     p = Path(path)
@@ -1214,7 +1170,7 @@ def load_sweep(path) -> Sweep:
         v = data.get(key)
         if isinstance(v, str) and (v.endswith(".toml") or "/" in v) and not Path(v).is_absolute():
             data[key] = str((p.parent / v).resolve())
-    return sweep_from_dict(data, name=p.stem)
+    return sweep_from_dict(data, name=p.stem, settings=settings)
 
 
 # ---------------------------------------------------------------------------
