@@ -65,7 +65,7 @@ from .mechanisms import REGISTRY
 from .protocols import Add, AddInside, Clamp, Inject, Protocol, Remove, Scale, SetOutside
 from .units import parse_quantity
 
-__all__ = ["CellConfig", "load_cell_config", "cell_from_dict", "mechanism_from_dict"]
+__all__ = ["CellConfig", "load_cell_config", "load_cell", "cell_from_dict", "cell_to_dict", "mechanism_from_dict"]
 
 MAX_BYTES = 1_000_000
 #: Largest concentration a config may give or a balancing rule may make, mM.
@@ -544,6 +544,128 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
     if check_charge:
         cfg.initial_state()  # refuses unbalanced charge now, with the voltage it would give
     return cfg
+
+
+def load_cell(cell, settings=None) -> CellConfig:
+    """A shipped cell by name (see ``nernst cells``) or a cell config file, optionally changed.
+
+    Parameters
+    ----------
+    cell : str or path
+        "kay2017", "duesterwald2018", ... or the path of a TOML file.
+    settings : list of str, optional
+        ``"KEY=VALUE"`` changes, as the CLI's ``--set`` (e.g. ``"ions.K.outside=7"``).
+
+    Returns
+    -------
+    CellConfig
+        ``.model`` (a CellModel), ``.protocol``, ``.duration_s``, ``.initial_state()``.
+
+    Examples
+    --------
+    >>> cfg = load_cell("kay2017")
+    >>> cfg.model.species
+    ('Na', 'K', 'Cl')
+    """
+    from .overrides import apply_settings
+    from .presets import resolve_cell_config
+
+    path = resolve_cell_config(cell)
+    if not settings:
+        return load_cell_config(path)
+    data = read_toml(path, "config")
+    if "base" in data:
+        data = _with_base(data, depth=0)
+    return cell_from_dict(apply_settings(data, settings), name=path.stem)
+
+
+def _event_to_dict(ev) -> dict:
+    from .protocols import Add, AddInside, Clamp, Inject, Remove, Scale, SetOutside
+
+    d = {"at_s": float(ev.time_s)}
+    if isinstance(ev, Scale):
+        d.update(action="scale", mechanism=ev.target, factor=float(ev.factor))
+    elif isinstance(ev, Remove):
+        d.update(action="remove", mechanism=ev.target)
+    elif isinstance(ev, Add):
+        d.update(action="add", mechanism=_mechanism_to_dict(ev.mechanism))
+    elif isinstance(ev, SetOutside):
+        d.update(action="set_outside", ion=ev.ion, mM=float(ev.mM))
+        if ev.substitute is not None:
+            d["substitute"] = ev.substitute
+    elif isinstance(ev, AddInside):
+        d.update(action="add_inside", species=ev.species, mM=float(ev.mM), valence=float(ev.valence),
+                 counter_ion=ev.counter_ion)
+    elif isinstance(ev, Inject):
+        d.update(action="inject", ion=ev.ion, current_uA_cm2=float(ev.current_uA_cm2))
+    elif isinstance(ev, Clamp):
+        d.update(action="clamp", ion=ev.ion)
+        if ev.voltage_mV is None:
+            d["release"] = True
+        else:
+            d["voltage_mV"] = float(ev.voltage_mV)
+    else:
+        raise InvalidParameter("protocol", type(ev).__name__, "this event has no config form")
+    return d
+
+
+def _mechanism_to_dict(m) -> dict:
+    if m.kind not in REGISTRY:
+        raise InvalidParameter("mechanisms", m.kind, "this mechanism has no config form")
+    return {"kind": m.kind, **{k: (float(v) if isinstance(v, float) else v) for k, v in m.parameters().items()}}
+
+
+def cell_to_dict(cell) -> dict:
+    """The config table (as in a TOML file) of a CellModel, or of a CellConfig with its protocol and run.
+
+    ``cell_from_dict(cell_to_dict(m)).model`` equals *m*: a cell built in Python can
+    be written to a file or used as the base of a sweep.
+    """
+    cfg = cell if isinstance(cell, CellConfig) else None
+    m = cfg.model if cfg is not None else cell
+    if not isinstance(m, CellModel):
+        raise InvalidParameter("cell", cell, "must be a CellModel or a CellConfig")
+    dims = m.geometry.dimensions
+    if not dims:
+        raise InvalidParameter("geometry", m.geometry, "must come from nernst.membrane.sphere() or cylinder()")
+    geo = {"shape": m.geometry.shape, **dims, "capacitance_uF_cm2": float(m.capacitance_uF_cm2)}
+    out = {"temperature_c": float(m.temperature_c), "geometry": geo,
+           "ions": {s: {"inside": float(m.inside[s]), "outside": float(m.outside[s]), "valence": float(m.valence[s])}
+                    for s in m.species}}
+    for key in ("title", "source"):
+        if getattr(m, key):
+            out[key] = getattr(m, key)
+    imp = {}
+    for k, x in m.impermeant_inside.items():
+        imp[k] = {"inside": float(x.concentration_mM), "valence": float(x.valence)}
+    for k, x in m.impermeant_outside.items():
+        if k in imp and imp[k]["valence"] == x.valence:
+            imp[k]["outside"] = float(x.concentration_mM)
+        else:
+            name = k if k not in imp else f"{k}_outside"
+            imp[name] = {"inside": 0.0, "outside": float(x.concentration_mM), "valence": float(x.valence)}
+    if imp:
+        out["impermeant"] = imp
+    out["water"] = {"mode": m.water, "permeability_cm_s": float(m.water_permeability_cm_s)}
+    if m.finite_bath:
+        out["bath"] = {"volume_ratio": float(m.extracellular_volume_ratio)}
+    out["mechanisms"] = [_mechanism_to_dict(x) for x in m.mechanisms]
+    if cfg is not None:
+        out["protocol"] = [_event_to_dict(e) for e in cfg.protocol.events]
+        run = {"points": int(cfg.points)}
+        if cfg.duration_s is not None:
+            run["duration_s"] = float(cfg.duration_s)
+        out["run"] = run
+        init = {}
+        if cfg.initial_voltage_mV is not None:
+            init["voltage_mV"] = float(cfg.initial_voltage_mV)
+        if cfg.start_steady:
+            init["steady"] = True
+        if init:
+            out["initial"] = init
+        if cfg.description:
+            out["description"] = cfg.description
+    return out
 
 
 def load_cell_config(path, name: str | None = None) -> CellConfig:

@@ -32,7 +32,7 @@ from .ions import lookup_ion, resolve_valence
 from .specs import CellSpec, IonSpec
 from .units import parse_quantity
 
-__all__ = ["load_config", "spec_from_dict", "MAX_CONFIG_BYTES"]
+__all__ = ["load_config", "spec_from_dict", "spec_to_dict", "MAX_CONFIG_BYTES"]
 
 _SYMBOL = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
 
@@ -307,6 +307,25 @@ def spec_from_dict(data: dict, name: str | None = None) -> CellSpec:
         published=published,
         unlisted=unlisted,
     )
+
+
+def spec_to_dict(spec: CellSpec) -> dict:
+    """The config table of a CellSpec (``spec_from_dict(spec_to_dict(s))`` gives the same ions and numbers)."""
+    if not isinstance(spec, CellSpec):
+        raise InvalidParameter("spec", spec, "must be a CellSpec")
+    ions = {}
+    for i in spec.ions:
+        t = {"inside": float(i.inside_mM), "outside": float(i.outside_mM), "valence": float(i.valence)}
+        if i.conductance is not None:
+            t["conductance"] = float(i.conductance)
+        elif i.permeability is not None:
+            t["permeability"] = (f"{float(i.permeability)!r} cm/s" if spec.permeability_unit == "cm/s"
+                                 else float(i.permeability))
+        ions[i.symbol] = t
+    out = {"temperature_c": float(spec.temperature_c), "ions": ions}
+    if spec.title:
+        out["title"] = spec.title
+    return out
 
 
 def load_config(path: str | Path, name: str | None = None) -> CellSpec:

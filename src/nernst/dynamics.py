@@ -820,14 +820,30 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
     Newton does not converge from the initial state, the cell is integrated for
     *fallback_s* seconds and Newton restarts from there.
 
-    With *compiled* (default) the Newton iteration runs in Numba (tests check it
-    against the Python version).
+    Parameters
+    ----------
+    model : CellModel
+        The cell (its bath must be infinite).
+    initial : CellState or SteadyState, optional
+        Where Newton starts (default ``model.initial_state()``); it also fixes
+        the impermeant amounts and the amounts no mechanism moves.
+    fallback_s : float
+        Simulated time of the long-time fallback, s.
+    compiled : bool
+        Run the Newton iteration in Numba (default; tests check it against the
+        Python version).
+
+    Returns
+    -------
+    SteadyState
+        V, concentrations, volume, and ``stable`` / ``max_eigenvalue_per_s``.
 
     Raises
     ------
     SolverError
         If no steady state exists (e.g. a Donnan cell without a pump swells
-        without bound) or none is found.
+        without bound), none is found, or the fixed point is not a cell (volume
+        beyond 10x the start, an ion above 2000 mM or below one ion per cell).
     """
     _check_model(model)
     if model.finite_bath:

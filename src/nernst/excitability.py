@@ -200,15 +200,38 @@ def simulate_hh(current=0.0, duration=100.0, dt=None, params: Optional[HHParamet
         step from 0 ms to the end (so ``current`` is a constant current).
         Waveforms given with their own amplitudes are used as they are when
         ``current`` is left at 0.
-    params, temperature : the membrane (default HH 1952 at 6.3 degC); a
-        temperature rescales the rates with Q10 (and recomputes reversals
-        taken from concentrations).
-    v0 : starting potential (default: the resting potential); gates start at
+    duration : float
+        Simulated time, ms.
+    dt : float, optional
+        Time step, ms: 0.025, or the membrane's limit 0.1 ms / phi if finer
+        (:meth:`HHParameters.max_time_step_ms`); a coarser step is refused.
+    params : HHParameters, optional
+        The membrane (default HH 1952 at 6.3 degC).
+    temperature : float, optional
+        degC; rescales the rates with Q10 (and recomputes reversals taken
+        from concentrations).
+    v0 : float, optional
+        Starting potential (default: the resting potential); gates start at
         their steady state there.
-    record : keep V (and, for one cell, the gates) every ``record_every`` steps;
+    record : bool, optional
+        Keep V (and, for one cell, the gates) every ``record_every`` steps;
         default: on for up to 100 cells.
-    threads : split many cells over this many threads (the JIT kernel releases
+    record_every : int
+        Keep every n-th step.
+    threshold : float
+        Spike detection level, mV (upward crossings).
+    max_spikes : int, optional
+        Spike times kept per cell (default: as many as the duration allows).
+    backend : {"auto", "aot", "jit", "numpy"}
+        The compiled kernel (default when available) or its NumPy reference.
+    threads : int
+        Split many cells over this many threads (the JIT kernel releases
         the GIL); results are identical to a single thread.
+
+    Returns
+    -------
+    SpikeResult
+        ``t_ms``, ``v_mV``, ``spike_times_ms``, ``spike_counts``, ``features(cell)``, ``summary()``.
 
     >>> r = simulate_hh(10.0, duration=50.0)
     >>> int(r.spike_counts[0]), round(float(r.spike_times_ms[0][0]), 2)
@@ -603,8 +626,51 @@ def simulate_cable(sections, duration=20.0, dt=None, params: Optional[HHParamete
 
     Every compartment starts at the HH resting potential with its gates at
     steady state; passive and myelinated membrane has its leak reversal there
-    too, so the whole neuron rests at one potential.  ``record`` is "all" or a
-    list of (section, x) points.
+    too, so the whole neuron rests at one potential.  The scheme is staggered
+    Crank-Nicolson with the Hines tree solve (second order in dt).
+
+    Parameters
+    ----------
+    sections : list of Section, or a Tree
+        The morphology: :class:`nernst.morphology.Section` objects (name, length_um,
+        diameter_um, n_compartments, membrane "hh", "passive" or "myelin", parent,
+        parent_x, r_axial_ohm_cm, g_na_factor), or a ready
+        :func:`nernst.morphology.compile_tree` result.  The builders ``axon``,
+        ``ball_and_stick``, ``soma_dendrite_axon``, ``branched_dendrite`` and
+        ``myelinated_axon`` of :mod:`nernst.morphology` make common ones.
+    duration : float
+        Simulated time, ms.
+    dt : float, optional
+        Time step, ms.  Default 0.025 ms, or the membrane's limit if finer
+        (0.1 ms / phi with HH channels, a tenth of C_m/g_L on a passive tree;
+        :meth:`HHParameters.max_time_step_ms`); a coarser step is refused.
+    params : HHParameters, optional
+        The membrane (HH 1952 at 6.3 degC by default).
+    temperature : float, optional
+        degC; rescales the rates with Q10 (and concentration-derived reversals).
+    injections : sequence of Injection
+        Current electrodes: a waveform (Step, Ramp, Train, amplitudes in nA) at
+        point x (0-1) of a section.
+    synapses : sequence of Synapse
+        Conductance synapses (:mod:`nernst.mechanisms.synapses`), in nS.
+    record : "all" or list of (section, x)
+        Where to keep V.
+    record_every : int
+        Keep every n-th step.
+    threshold : float
+        Spike detection level, mV (``first_spike_ms`` of every compartment).
+    max_spikes : int
+        Spike times kept per compartment.
+    v0 : float, optional
+        Starting potential, mV (default: the resting potential), gates at steady state there.
+    backend : {"auto", "aot", "jit", "numpy"}
+        The compiled kernel (default when available) or its NumPy reference.
+
+    Returns
+    -------
+    CableResult
+        ``t_ms``, ``v_mV`` (time x recorded point), ``x_um``, ``first_spike_ms``;
+        ``velocity(x1_um, x2_um)`` and ``trace(section, x)``.
     """
     from .morphology import Tree, compile_tree
 

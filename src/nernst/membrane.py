@@ -15,7 +15,7 @@ Hille (2001) and Nicholls et al. (From Neuron to Brain).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -44,6 +44,8 @@ class Geometry:
     shape: str
     area_um2: float
     volume_um3: float
+    #: The dimensions it was made from (radius_um, and length_um and ends for a cylinder), for configs.
+    dimensions: dict = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def area_cm2(self) -> float:
@@ -71,7 +73,7 @@ def sphere(radius_um: float) -> Geometry:
     (314.16, 523.6)
     """
     r = float(check_length(radius_um, "radius"))
-    return Geometry("sphere", 4.0 * np.pi * r * r, 4.0 / 3.0 * np.pi * r**3)
+    return Geometry("sphere", 4.0 * np.pi * r * r, 4.0 / 3.0 * np.pi * r**3, {"radius_um": r})
 
 
 def cylinder(length_um: float, radius_um: float, ends: bool = True) -> Geometry:
@@ -88,7 +90,8 @@ def cylinder(length_um: float, radius_um: float, ends: bool = True) -> Geometry:
     length = float(check_length(length_um, "length"))
     r = float(check_length(radius_um, "radius"))
     area = 2.0 * np.pi * r * length + (2.0 * np.pi * r * r if ends else 0.0)
-    return Geometry("cylinder", area, np.pi * r * r * length)
+    return Geometry("cylinder", area, np.pi * r * r * length,
+                    {"radius_um": r, "length_um": length, "ends": bool(ends)})
 
 
 @dataclass(frozen=True)

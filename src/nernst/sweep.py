@@ -835,6 +835,19 @@ def _base_data(kind: str, base, where: str):
         else:
             raise InvalidParameter("cell", InvalidParameter.NO_VALUE,
                                    f"the {kind} model needs a cell config (a shipped name such as 'kay2017', or a path)")
+    if not isinstance(base, (dict, str)):  # a cell or an ion table built in Python
+        from .cell import CellModel
+        from .cellconfig import CellConfig, cell_to_dict
+        from .config import spec_to_dict
+        from .specs import CellSpec
+
+        if kind == "rest" and isinstance(base, CellSpec):
+            return spec_to_dict(base), base.name or base.title
+        if kind in ("steady", "scenario") and isinstance(base, (CellConfig, CellModel)):
+            model = base.model if isinstance(base, CellConfig) else base
+            return cell_to_dict(base), model.name or model.title
+        raise InvalidParameter(where, base, "must be a name, a path, a table, or (from Python) a CellSpec for "
+                               "rest, a CellModel or CellConfig for steady and scenario")
     if isinstance(base, dict):  # an inline table: [preset] ions..., or a dict from Python
         import copy
 
@@ -1485,6 +1498,10 @@ def run_sweep(sweep: Sweep, out=None, backend: str = "auto", workers: Optional[i
         process pool of *workers*; "dask" on a ``dask.distributed`` cluster:
         the scheduler at *scheduler*, or a LocalCluster of *workers* processes
         on 127.0.0.1.  "auto": dask if *scheduler* or *workers* is given, else local.
+    workers : int, optional
+        Local worker processes (a LocalCluster on 127.0.0.1, or the process pool).
+    scheduler : str, optional
+        Address of a running ``dask.distributed`` scheduler (e.g. "tcp://10.0.0.5:8786").
     resume : bool
         Continue the store at *out*: only blocks without a done flag are computed.
     overwrite : bool
