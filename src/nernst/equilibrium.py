@@ -1,6 +1,6 @@
 """Equilibrium physics of the membrane potential: pure, vectorized functions.
 
-Conventions (see DESIGN.md): potentials in mV with V = V_in - V_out,
+Conventions: potentials in mV with V = V_in - V_out,
 concentrations in mM (= mol/m^3), permeabilities in cm/s (or relative units
 where only ratios matter), conductances in mS/cm^2, currents in uA/cm^2 and
 outward positive, temperatures in degC.  Every function broadcasts over NumPy

@@ -1,6 +1,6 @@
 """The formation of the resting potential, step by step, with real numbers.
 
-Textbooks (and the video transcript this project started from) tell the story
+Textbooks (and the Khan Academy video 'Neuron resting potential mechanism') tell the story
 in imaginary steps: a neuron with equal concentrations and no voltage makes
 organic anions, switches on the Na/K pump, opens leak channels, adds KCC2 and
 the Na/Ca exchanger.  :func:`run_story` performs those steps on a pump-leak cell

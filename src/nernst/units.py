@@ -1,6 +1,6 @@
 """Unit handling at the boundary: "140 mM", "100 nM", "310.15 K", "1e-6 cm/s".
 
-Inside the engine every number is a plain float in the units of DESIGN.md.
+Inside the engine every number is a plain float in the engine's units (NEURON's: mV, ms, mM, um, uF/cm^2, mS/cm^2, uA/cm^2, cm/s).
 Text with units is parsed here, with pint, only when the text is not a bare
 number (pint is imported lazily: most calls never need it).  Nothing here
 evaluates user text as code: the number is split off with a regular
