@@ -110,6 +110,13 @@ def _console():
     return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 
 
+def _esc(text: str) -> str:
+    """Text from a file, a unit or an engine message, safe to print through Rich (no '[mV]' eaten as markup)."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
 def _fmt(x, digits=2, unit=""):
     if x is None:
         return "-"
@@ -246,7 +253,7 @@ def _print_rest(report, spec, plot) -> None:
 
     con = _console()
     title = spec.title or spec.name or "config"
-    t = Table(title=f"{title}  ({report.temperature_c:g} degC)", title_justify="left")
+    t = Table(title=f"{_esc(title)}  ({report.temperature_c:g} degC)", title_justify="left")
     weight_name = "g (mS/cm2)" if report.mode == "conductance" else "P (rel.)" if report.current_unit == "relative" else "P (cm/s)"
     for col in ("ion", "z", "in (mM)", "out (mM)", weight_name, "E_X (mV)", "V - E_X (mV)", "current share"):
         t.add_column(col, justify="right" if col != "ion" else "left")
@@ -655,7 +662,7 @@ def steady(
     from rich.table import Table
 
     con = _console()
-    t = Table(title=f"{result['title']}: steady state", title_justify="left")
+    t = Table(title=f"{_esc(result['title'] or '')}: steady state", title_justify="left")
     for col in ("ion", "inside (mM)", "outside (mM)", "E_X (mV)", "V - E_X (mV)"):
         t.add_column(col, justify="left" if col == "ion" else "right")
     for sym in cfg.model.species:
@@ -703,7 +710,7 @@ def _print_warnings(warnings) -> None:
 
     err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
     for w in warnings:
-        err.print(f"[bold yellow]warning:[/bold yellow] {w}")
+        err.print(f"[bold yellow]warning:[/bold yellow] {_esc(w)}")
 
 
 def _stability_line(ss) -> str:
@@ -784,11 +791,11 @@ def simulate(
     con = _console()
     _print_warnings(summary["warnings"])
     i, f = summary["initial"], summary["final"]
-    con.print(f"[bold]{summary['title']}[/bold]: {d:g} s simulated in {wall:.2f} s")
+    con.print(f"[bold]{_esc(summary['title'] or '')}[/bold]: {d:g} s simulated in {wall:.2f} s")
     con.print(f"start: V {i['vm_mV']:.2f} mV, volume 1")
     for ev in summary["events"]:
         jump = (f" -> {ev['after_mV']:.2f} mV within ms" if ev.get("after_mV") is not None else "")
-        con.print(f"  at {_clock(ev['at_s'])}: {ev['event']}: V {ev['before_mV']:.2f} mV{jump}, "
+        con.print(f"  at {_clock(ev['at_s'])}: {_esc(ev['event'])}: V {ev['before_mV']:.2f} mV{jump}, "
                   f"volume {ev['volume_rel']:.4g}")
     x = summary["extremes"]
     con.print(f"V lowest {x['vm_mV']['min']['value']:.2f} mV (at {_clock(x['vm_mV']['min']['at_s'])}), highest "
@@ -845,11 +852,11 @@ def story(
         _emit_json(data)
         return
     con = _console()
-    con.print(f"[bold]How the resting potential forms[/bold] - {result.cell}  ({wall:.2f} s to compute)")
+    con.print(f"[bold]How the resting potential forms[/bold] - {_esc(result.cell)}  ({wall:.2f} s to compute)")
     for k, st in enumerate(result.steps):
         e = ", ".join(f"E_{s} {v:+.1f}" for s, v in st.equilibrium_mV.items())
-        con.print(f"\n[bold]{k}. {st.title}[/bold]")
-        con.print(f"   {st.text}")
+        con.print(f"\n[bold]{k}. {_esc(st.title)}[/bold]")
+        con.print(f"   {_esc(st.text)}")
         con.print(f"   V = [bold]{st.vm_mV:.2f} mV[/bold]; {e} (mV); volume x {st.volume_rel:.3f}")
         moved = [f"{s} {'in' if a > 0 else 'out'} {abs(a):.3g} amol ({st.crossed_fraction[s]:.2%} of the pool)"
                  for s, a in st.crossed_amol.items() if abs(a) > 0 and st.crossed_fraction[s] > 1e-9]
@@ -860,7 +867,7 @@ def story(
             con.print(f"   the pump's electrogenic share: {st.pump_share_mV:+.2f} mV (V {st.vm_mV:.2f} mV with its "
                       f"current, {st.without_pump_mV:.2f} mV without it, same ions)")
         if st.note:
-            con.print(f"   [dim]note: {st.note}[/dim]")
+            con.print(f"   [dim]note: {_esc(st.note)}[/dim]")
     if plot is not None:
         con.print(f"\nfigures written to {plot}/")
 
@@ -1352,7 +1359,7 @@ def sweep(
     """Sweep parameters of a model over a grid, a list or random/Latin-hypercube samples; sensitivities."""
     import time
 
-    from .sweep import describe_model, load_sweep, run_sweep, sensitivity
+    from .sweep import describe_model, load_sweep, parameter_unit, run_sweep, sensitivity
 
     if parameters:
         info = describe_model(file)
@@ -1362,8 +1369,8 @@ def sweep(
         con = _console()
         con.print(f"[bold]{info['model']}[/bold] model of {info['base'] or 'its defaults'}: parameters (base value)")
         for k, v in info["parameters"].items():
-            con.print(f"  {k} = {v:g}")
-        con.print("outputs: " + ", ".join(f"{k} [{u}]" for k, u in info["outputs"].items()))
+            con.print(_esc(f"  {k} = {v:g}") + (f" {_esc('[' + u + ']')}" if (u := parameter_unit(k)) else ""))
+        con.print(_esc("outputs: " + ", ".join(f"{k} [{u}]" for k, u in info["outputs"].items())))
         return
     _check_plot_path(plot)
     if csv is not None and csv.suffix.lower() != ".csv":
@@ -1483,11 +1490,11 @@ def _print_sweep(summary: dict, sens) -> None:
         what = "grid of " + " x ".join(f"{k} {v}" for k, v in summary["dims"].items())
     else:
         what = f"{summary['method']} of {len(summary['axes'])} parameter{'s' * (len(summary['axes']) != 1)}"
-    con.print(f"[bold]{summary['title'] or 'sweep'}[/bold]: {summary['model']} model"
+    con.print(f"[bold]{_esc(summary['title'] or 'sweep')}[/bold]: {summary['model']} model"
               f"{' of ' + summary['base'] if summary['base'] else ''}, {what}: {n:,} point{'s' * (n != 1)} in "
               f"{blocks:,} block{'s' * (blocks != 1)}")
     for line in summary.get("balance", []):
-        con.print(f"bath: {line}")
+        con.print(f"bath: {_esc(line)}")
     rate = summary["points_per_s"]
     w = summary["workers"]
     con.print(f"{summary['computed_points']:,} computed, {summary['reused_points']:,} reused from the store, "
@@ -1514,7 +1521,7 @@ def _print_sweep(summary: dict, sens) -> None:
                            *(f"{v + 0.0:.4g}" if math.isfinite(v) else "-" for v in vals))
             con.print(tt)
     for e in summary["errors"]:
-        con.print(f"[yellow]failed point:[/yellow] {e}")
+        con.print(f"[yellow]failed point:[/yellow] {_esc(e)}")
     if summary["store"]:
         con.print(f"results in {summary['store']} (open with nernst.sweep.open_sweep or xarray.open_zarr)")
 

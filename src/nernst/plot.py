@@ -50,32 +50,47 @@ def plot_rest(report, path, spec=None) -> Path:
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 5), gridspec_kw={"width_ratios": [1.6, 1]})
     ions = [i for i in report.ions if i.equilibrium_mV is not None]
     v = report.rest_mV
+    lines = [(report.ghk_mV, dict(color="black", lw=2), f"GHK {report.ghk_mV:.1f} mV")]
+    wlabel = "weighted avg (P)" if report.mode == "permeability" else "weighted avg (g)"
+    lines.append((report.weighted_mV, dict(color="#555555", lw=1.5, ls="--"), f"{wlabel} {report.weighted_mV:.1f} mV"))
+    if report.chord_mV is not None:
+        lines.append((report.chord_mV, dict(color="#555555", lw=1.5, ls=":"), f"chord {report.chord_mV:.1f} mV"))
+    if report.pumped_mV is not None:
+        lines.append((report.pumped_mV, dict(color="#882255", lw=1.5, ls="-."),
+                      f"with a {report.pump_ratio:g}:1 pump {report.pumped_mV:.1f} mV "
+                      f"(share {report.pump_share_mV:+.1f})"))
+    if spec is not None and "rest_mV" in (spec.published or {}):
+        pub = spec.published["rest_mV"]
+        lines.append((pub, dict(color="#AA3377", lw=1, ls=(0, (1, 3))), f"published {pub:.0f} mV"))
+    values = [i.equilibrium_mV for i in ions] + [y for y, _, _ in lines] + [0.0]
+    lo, hi = min(values), max(values)
+    pad = 0.08 * (hi - lo)
+    ax.set_ylim(lo - pad, hi + pad)
+    near = 0.05 * (hi - lo + 2 * pad)  # a label this close to a horizontal line would sit on it
     for k, ion in enumerate(ions):
         c = ion_color(ion.symbol)
         e = ion.equilibrium_mV
         alpha = 1.0 if ion.current != 0.0 else 0.35  # faded: impermeant, carries no current
         ax.plot([k - 0.3, k + 0.3], [e, e], color=c, lw=4, solid_capstyle="butt", alpha=alpha)
         ax.annotate("", xy=(k, v), xytext=(k, e), arrowprops=dict(arrowstyle="->", color=c, lw=1.5, alpha=0.8 * alpha))
-        ax.text(k + 0.33, e, f"E_{ion.symbol} {e:+.1f}", va="center", fontsize=9, color=c, alpha=max(alpha, 0.6))
+        text = f"E_{ion.symbol} {e:+.1f}"
         if ion.driving_force_mV is not None:
-            ax.text(k - 0.05, (e + v) / 2, f"{ion.driving_force_mV:+.0f}", ha="right", va="center", fontsize=8, color="#333333")
-    ax.axhline(report.ghk_mV, color="black", lw=2, label=f"GHK {report.ghk_mV:.1f} mV")
-    wlabel = "weighted avg (P)" if report.mode == "permeability" else "weighted avg (g)"
-    ax.axhline(report.weighted_mV, color="#555555", lw=1.5, ls="--", label=f"{wlabel} {report.weighted_mV:.1f} mV")
-    if report.chord_mV is not None:
-        ax.axhline(report.chord_mV, color="#555555", lw=1.5, ls=":", label=f"chord {report.chord_mV:.1f} mV")
-    if report.mullins_noda_mV is not None:
-        ax.axhline(report.mullins_noda_mV, color="#882255", lw=1.5, ls="-.",
-                   label=f"with {report.pump_ratio:g}:1 pump {report.mullins_noda_mV:.1f} mV")
-    if spec is not None and "rest_mV" in (spec.published or {}):
-        ax.axhline(spec.published["rest_mV"], color="#AA3377", lw=1, ls=(0, (1, 3)), label=f"published {spec.published['rest_mV']:.0f} mV")
+            text += f"\nV - E_{ion.symbol} {ion.driving_force_mV:+.0f}"
+        y = e
+        for ly, _, _ in lines:  # step off the resting-potential lines, away from V
+            if abs(y - ly) < near:
+                y = ly - near if e <= v else ly + near
+        ax.text(k + 0.33, y, text, va="center", fontsize=8.5, color=c, alpha=max(alpha, 0.7),
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+    for y, style, label in lines:
+        ax.axhline(y, label=label, **style)
     ax.axhline(0, color="#BBBBBB", lw=0.8)
     ax.set_xticks(range(len(ions)), [i.symbol if i.current != 0.0 else f"{i.symbol}\n(impermeant)" for i in ions])
     ax.set_xlim(-0.6, len(ions) - 0.1 + 0.6)
     ax.set_ylabel("membrane potential (mV, inside - outside)")
     title = (spec.title if spec is not None and spec.title else report.name) or "membrane"
     ax.set_title(f"{title}, {report.temperature_c:g} degC\narrows: driving force V - E_X (mV)", fontsize=10)
-    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    ax.legend(loc="upper left", fontsize=8, framealpha=0.95)
     ax.grid(axis="y", alpha=0.3)
 
     perm = [i for i in report.ions if i.current != 0.0]
@@ -94,16 +109,22 @@ def plot_compare(reports, specs, path) -> Path:
     plt = _plt()
     n = len(reports)
     fig, ax = plt.subplots(figsize=(10, 0.55 * n + 1.6))
+    # three lanes per preset, so that markers at nearly the same potential do not hide each other:
+    # E_X on the row, the computed potentials just above it, the published value just below
     for row, (rep, spec) in enumerate(zip(reports, specs)):
+        ax.axhline(row, color="#EEEEEE", lw=0.8, zorder=0)
         for ion in rep.ions:
             if ion.symbol in ("K", "Na", "Cl") and ion.equilibrium_mV is not None:
                 ax.plot(ion.equilibrium_mV, row, "o", color=ion_color(ion.symbol), ms=7,
                         label=f"E_{ion.symbol}" if row == 0 else None)
-        ax.plot(rep.ghk_mV, row, "s", color="black", ms=7, label="GHK" if row == 0 else None)
-        ax.plot(rep.weighted_mV, row, "D", mfc="none", mec="#555555", ms=8, label="weighted average" if row == 0 else None)
+        ax.plot(rep.ghk_mV, row - 0.22, "s", color="black", ms=6, label="GHK" if row == 0 else None)
+        ax.annotate(f"{rep.ghk_mV:.1f}", (rep.ghk_mV, row - 0.22), xytext=(5, 0), textcoords="offset points",
+                    va="center", fontsize=7)
+        ax.plot(rep.weighted_mV, row - 0.22, "D", mfc="none", mec="#555555", ms=7,
+                label="weighted average" if row == 0 else None)
         pub = (spec.published or {}).get("rest_mV")
         if pub is not None:
-            ax.plot(pub, row, "*", color="#AA3377", ms=11, label="published rest" if row == 0 else None)
+            ax.plot(pub, row + 0.22, "*", color="#AA3377", ms=10, label="published rest" if row == 0 else None)
     ax.set_yticks(range(n), [s.name for s in specs])
     ax.invert_yaxis()
     ax.axvline(0, color="#BBBBBB", lw=0.8)
