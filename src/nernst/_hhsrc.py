@@ -203,8 +203,23 @@ def population(V, M, H, N, gna, gk, gl, ena, ek, el, cm, phi, amp, shape, dt, t0
 
 
 @njit(**_FLAGS)
+def _hines(d, b, ga, parent, vh, n):
+    """Solve the tree system (diagonal d, off-diagonals -ga to the parent) for vh; d and b are overwritten."""
+    for i in range(n - 1, 0, -1):
+        p = parent[i]
+        r = 1.0 / d[i]
+        d[i] = r
+        f = ga[i] * r
+        d[p] -= f * ga[i]
+        b[p] += f * b[i]
+    vh[0] = b[0] / d[0]
+    for i in range(1, n):
+        vh[i] = (b[i] + ga[i] * vh[parent[i]]) * d[i]
+
+
+@njit(**_FLAGS)
 def tree(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, ga,
-         stim_comp, stim_wave, syn_comp, syn_e, syn_g, dt, t0,
+         stim_comp, stim_wave, syn_comp, syn_e, syn_g, dt, t0, mode,
          rec_every, rec_comp, rec, thr, spk, nspk):
     """Advance a branched cable (a tree of compartments in Hines order).
 
@@ -215,8 +230,12 @@ def tree(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, ga,
     conductance syn_g[j, k] uS (at mid-step) with reversal syn_e[j] to
     syn_comp[j].  Units: nF * mV/ms = nA = uS * mV.
 
-    Each step: gates at fixed V (exact exponential), then Crank-Nicolson for V
-    via a backward-Euler half step solved by Hines elimination (O(n)).
+    Each step: gates at fixed V (exact exponential), then V by the step's
+    ``mode[k]``: 0, Crank-Nicolson (a backward-Euler half step solved by Hines
+    elimination, O(n), then extrapolated); s > 0, s backward-Euler steps of
+    dt/s (1: plain backward Euler; more after a jump of the stimulus, a
+    Rannacher start: Crank-Nicolson alone makes the cable's fast spatial modes
+    ring).
     Recording and spike detection as in :func:`population` (per compartment;
     rec holds rec_comp's compartments).  Returns the largest |V| seen.
     """
@@ -229,15 +248,18 @@ def tree(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, ga,
     d = np.empty(n)
     b = np.empty(n)
     vh = np.empty(n)
-    # off-diagonal sums do not change: precompute the static part of the diagonal
-    dstat = np.empty(n)
-    for i in range(n):
-        dstat[i] = 2.0 * cap[i] / dt
+    gm = np.empty(n)
+    gem = np.empty(n)
+    # off-diagonal sums do not change: precompute the axial part of the diagonal
+    dax = np.zeros(n)
     for i in range(1, n):
-        dstat[i] += ga[i]
-        dstat[parent[i]] += ga[i]
+        dax[i] += ga[i]
+        dax[parent[i]] += ga[i]
     vmax = 0.0
     for k in range(nsteps):
+        mk = mode[k]
+        sub = 1 if mk == 0 else mk  # implicit solves this step
+        cfac = 2.0 if mk == 0 else float(mk)  # C / (the implicit step) in units of C/dt
         for i in range(n):
             v = V[i]
             m, h, nn = _gates(v, M[i], H[i], N[i], phi * dt)
@@ -247,33 +269,27 @@ def tree(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, ga,
             g1 = gna[i] * m * m * m * h
             g2 = gk[i] * (nn * nn) * (nn * nn)
             gs = gscale[i]
-            g = (g1 + g2 + gl[i]) * gs
-            ge = (g1 * ena[i] + g2 * ek[i] + gl[i] * el[i]) * gs
-            d[i] = dstat[i] + g
-            b[i] = 2.0 * cap[i] / dt * v + ge
-        for j in range(nstim):
-            b[stim_comp[j]] += stim_wave[j, k]
+            gm[i] = (g1 + g2 + gl[i]) * gs
+            gem[i] = (g1 * ena[i] + g2 * ek[i] + gl[i] * el[i]) * gs
         for j in range(nsyn):
-            gsyn = syn_g[j, k]
             c = syn_comp[j]
-            d[c] += gsyn
-            b[c] += gsyn * syn_e[j]
-        # Hines elimination: leaves to root, then root to leaves; the reciprocal
-        # of each pivot is kept so that back-substitution has no division
-        for i in range(n - 1, 0, -1):
-            p = parent[i]
-            r = 1.0 / d[i]
-            d[i] = r
-            f = ga[i] * r
-            d[p] -= f * ga[i]
-            b[p] += f * b[i]
-        vh[0] = b[0] / d[0]
-        for i in range(1, n):
-            vh[i] = (b[i] + ga[i] * vh[parent[i]]) * d[i]
+            gm[c] += syn_g[j, k]
+            gem[c] += syn_g[j, k] * syn_e[j]
+        # the linear system of an implicit step, solved by Hines elimination
+        # (leaves to root, then root to leaves; each pivot's reciprocal is kept)
+        for i in range(n):
+            vh[i] = V[i]
+        for _ in range(sub):
+            for i in range(n):
+                d[i] = dax[i] + cfac * cap[i] / dt + gm[i]
+                b[i] = cfac * cap[i] / dt * vh[i] + gem[i]
+            for j in range(nstim):
+                b[stim_comp[j]] += stim_wave[j, k]
+            _hines(d, b, ga, parent, vh, n)
         tk = t0 + k * dt
         for i in range(n):
             v = V[i]
-            vn = 2.0 * vh[i] - v
+            vn = 2.0 * vh[i] - v if mk == 0 else vh[i]
             V[i] = vn
             if v < thr and vn >= thr:
                 c = nspk[i]
@@ -363,7 +379,7 @@ SIGNATURES = {
     "population": f"f8({_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, "
                   f"{_A1}, {_A1}, {_A1}, f8, f8, i8, {_A2}, {_A2}, f8, {_A2}, {_I1})",
     "tree": f"f8({_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, {_A1}, f8, "
-            f"{_I1}, {_A1}, {_I1}, {_A2}, {_I1}, {_A1}, {_A2}, f8, f8, i8, {_I1}, {_A2}, f8, {_A2}, {_I1})",
+            f"{_I1}, {_A1}, {_I1}, {_A2}, {_I1}, {_A1}, {_A2}, f8, f8, {_I1}, i8, {_I1}, {_A2}, f8, {_A2}, {_I1})",
     "coupled": f"f8({_A1}, {_A1}, {_A1}, f8, i8, {_A2}, f8, {_A1}, {_I1})",
 }
 

@@ -156,6 +156,7 @@ def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: 
              params: Optional[HHParameters] = None, dt: Optional[float] = None, duration: Optional[float] = None,
              r_axial: float = 35.4, passive: bool = False, stim_amp: Optional[float] = None,
              stim_dur: Optional[float] = None, end: str = "sealed", backend: str = "auto",
+             method: str = "crank_nicolson",
              max_work: Optional[float] = None) -> AxonRun:
     """Stimulate the x = 0 end of an unbranched axon and measure what travels.
 
@@ -165,8 +166,12 @@ def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: 
     semi-infinite cable at rest, 1/(r_a lambda), so the axon behaves as an
     endless one) or "killed" (short-circuited to the resting potential).
 
+    *method* is the time scheme (:func:`nernst.excitability.simulate_cable`):
+    "crank_nicolson" (second order, damped where the stimulus jumps) or
+    "backward_euler" (NEURON's default).
+
     Errors name the argument: diameter, length, r_axial, compartments, dt,
-    duration, stim_amp, stim_dur, g_leak, end.
+    duration, stim_amp, stim_dur, g_leak, end, method.
     """
     if end not in ("sealed", "infinite", "killed"):
         raise InvalidParameter("end", end, "must be 'sealed', 'infinite' or 'killed'")
@@ -226,7 +231,7 @@ def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: 
         terminal = [PointConductance(1e6 / (r_half + r_term), resting_potential(params), "axon", 1.0,
                                      f"{end} end")]
     res = simulate_cable(sections, duration, dt, params, injections=inj, synapses=terminal, record="all",
-                         record_every=every, backend=backend)
+                         record_every=every, backend=backend, method=method)
     x = res.tree.x_um
     iq = int(np.argmin(np.abs(x - 0.25 * length_um)))
     i3 = int(np.argmin(np.abs(x - 0.75 * length_um)))

@@ -921,6 +921,11 @@ class EndKind(str, Enum):
     killed = "killed"
 
 
+class MethodKind(str, Enum):
+    crank_nicolson = "crank_nicolson"
+    backward_euler = "backward_euler"
+
+
 class ReversalKind(str, Enum):
     fixed = "fixed"
     concentrations = "concentrations"
@@ -1227,6 +1232,7 @@ def cable(
     r_axial: str = typer.Option("35.4", "--r-axial", help="Axial resistivity, ohm cm."),
     passive: bool = typer.Option(False, "--passive", help="Leak conductance only: a graded potential spreading and fading."),
     end: EndKind = typer.Option(EndKind.sealed, "--end", help="Far end: sealed (a real tip), infinite (behaves as an endless axon) or killed (cut, short-circuited)."),
+    method: MethodKind = typer.Option(MethodKind.crank_nicolson, "--method", help="Time scheme: crank_nicolson (second order, damped where the stimulus jumps) or backward_euler (NEURON's default)."),
     g_leak: Optional[str] = typer.Option(None, "--g-leak", help="Leak conductance, mS/cm^2 (default 0.3, the HH leak)."),
     stim_amp: Optional[str] = typer.Option(None, "--stim-amp", help="Stimulus current into the x = 0 end, nA (default 2.5 d^1.5 nA, or d^1.5/20 nA when passive)."),
     stim_dur: Optional[str] = typer.Option(None, "--stim-dur", help="Stimulus length, ms (default 0.1; passive: the whole run)."),
@@ -1248,7 +1254,7 @@ def cable(
         r_axial=_q(r_axial, "resistivity", "--r-axial"), passive=passive,
         stim_amp=None if stim_amp is None else _q(stim_amp, "injected", "--stim-amp"),
         stim_dur=None if stim_dur is None else _q(stim_dur, "time", "--stim-dur"),
-        end=end.value,
+        end=end.value, method=method.value,
     )
     flags = {"diameter": "--diameter", "length": "--length", "r_axial": "--r-axial", "compartments": "--compartments",
              "dt": "--dt", "duration": "--duration", "stim_amp": "--stim-amp", "stim_dur": "--stim-dur",

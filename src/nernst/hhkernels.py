@@ -94,9 +94,10 @@ def population_numpy(V, M, H, N, gna, gk, gl, ena, ek, el, cm, phi, amp, shape, 
 
 
 def tree_numpy(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, ga,
-               stim_comp, stim_wave, syn_comp, syn_e, syn_g, dt, t0,
+               stim_comp, stim_wave, syn_comp, syn_e, syn_g, dt, t0, mode,
                rec_every, rec_comp, rec, thr, spk, nspk):
-    """Reference twin of :func:`nernst._hhsrc.tree`: a sparse direct solve each step."""
+    """Reference twin of :func:`nernst._hhsrc.tree`: a sparse direct solve each step (mode 0 Crank-Nicolson,
+    s > 0: s backward-Euler steps of dt/s)."""
     from scipy.sparse import coo_matrix, diags
     from scipy.sparse.linalg import spsolve
 
@@ -119,14 +120,18 @@ def tree_numpy(V, M, H, N, gna, gk, gl, ena, ek, el, cap, gscale, phi, parent, g
         g2 = gk * nn**4
         g = (g1 + g2 + gl) * gscale
         ge = (g1 * ena + g2 * ek + gl * el) * gscale
-        rhs = 2.0 * cap / dt * v + ge
         dg = g.copy()
-        np.add.at(rhs, stim_comp, stim_wave[:, k])
         np.add.at(dg, syn_comp, syn_g[:, k])
-        np.add.at(rhs, syn_comp, syn_g[:, k] * syn_e)
-        a = (lap + diags(2.0 * cap / dt + dg)).tocsc()
-        vh = spsolve(a, rhs)
-        vn = 2.0 * vh - v
+        src = ge.copy()
+        np.add.at(src, stim_comp, stim_wave[:, k])
+        np.add.at(src, syn_comp, syn_g[:, k] * syn_e)
+        sub = max(int(mode[k]), 1)
+        c = (2.0 if mode[k] == 0 else float(mode[k])) * cap / dt
+        a = (lap + diags(c + dg)).tocsc()
+        vh = v
+        for _ in range(sub):
+            vh = spsolve(a, c * vh + src)
+        vn = 2.0 * vh - v if mode[k] == 0 else vh
         V[:] = vn
         vmax = max(vmax, float(np.max(np.abs(vn))))
         _crossings(v, vn, thr, t0 + k * dt, dt, spk, nspk)
