@@ -495,7 +495,7 @@ def warm_up(base: str, engine: Engine, preset: str) -> float:
 
 def run_load(base: str, users: int, seconds: float, *, think=(0.2, 1.0), other=0.1,
              other_kinds=("spike", "story"), check_every=20, preset="mammalian_neuron", seed=1,
-             server_pid: int | None = None) -> dict:
+             server_pid: int | None = None, request_timeout_s: float = REQUEST_TIMEOUT_S) -> dict:
     """Run *users* simulated users against *base* for *seconds*; the raw results.
 
     A fraction *other* of the updates are of *other_kinds* ("spike", "story"), drawn evenly."""
@@ -511,13 +511,14 @@ def run_load(base: str, users: int, seconds: float, *, think=(0.2, 1.0), other=0
     stats = Stats(t0)
     rng = random.Random(seed)
     pool = [User(base, i, stats, engine, deadline, seed=rng.randrange(2**32), think=think, other=other,
-                 other_kinds=other_kinds, check_every=check_every, preset=preset) for i in range(users)]
+                 other_kinds=other_kinds, check_every=check_every, preset=preset, timeout=request_timeout_s)
+            for i in range(users)]
     threads = [threading.Thread(target=u.run, name=f"user-{u.idx}", daemon=True) for u in pool]
     for th in threads:
         th.start()
         time.sleep(min(0.02, seconds / max(users, 1) / 10))  # a ramp of 1 s at most for 50 users
     for th in threads:
-        th.join(max(0.0, deadline + REQUEST_TIMEOUT_S + 2.0 - time.perf_counter()))
+        th.join(max(0.0, deadline + request_timeout_s + 2.0 - time.perf_counter()))
     hung = sum(th.is_alive() for th in threads)
     if hung:
         stats.add("user", time.perf_counter(), 0.0, "hung user", f"{hung} users still running after the deadline")
