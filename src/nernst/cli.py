@@ -857,7 +857,11 @@ def story(
         e = ", ".join(f"E_{s} {v:+.1f}" for s, v in st.equilibrium_mV.items())
         con.print(f"\n[bold]{k}. {_esc(st.title)}[/bold]")
         con.print(f"   {_esc(st.text)}")
-        con.print(f"   V = [bold]{st.vm_mV:.2f} mV[/bold]; {e} (mV); volume x {st.volume_rel:.3f}")
+        stab = ""
+        if st.stable is not None:
+            stab = (f"; stable (slowest time constant {_duration(-1.0 / st.max_eigenvalue_per_s)})" if st.stable
+                    else f"; [bold yellow]unstable[/bold yellow] (eigenvalue {st.max_eigenvalue_per_s:+.3g} /s)")
+        con.print(f"   V = [bold]{st.vm_mV:.2f} mV[/bold]; {e} (mV); volume x {st.volume_rel:.3f}{stab}")
         moved = [f"{s} {'in' if a > 0 else 'out'} {abs(a):.3g} amol ({st.crossed_fraction[s]:.2%} of the pool)"
                  for s, a in st.crossed_amol.items() if abs(a) > 0 and st.crossed_fraction[s] > 1e-9]
         if moved:

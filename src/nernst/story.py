@@ -99,6 +99,8 @@ class StepResult:
     pump_share_mV: float | None  # the pump's electrogenic share (nernst.dynamics.pump_share)
     without_pump_mV: float | None = None  # the zero-current V without the pump's current, same ions
     note: str | None = None
+    stable: bool | None = None  # the step's steady state (None: nothing moves)
+    max_eigenvalue_per_s: float | None = None
     trajectory: object = None
 
     def as_dict(self) -> dict:
@@ -116,6 +118,8 @@ class StepResult:
             "volume_rel": self.volume_rel,
             "pump_share_mV": self.pump_share_mV,
             "without_pump_mV": self.without_pump_mV,
+            "stable": self.stable,
+            "max_eigenvalue_per_s": self.max_eigenvalue_per_s,
             "note": self.note,
         }
 
@@ -198,6 +202,7 @@ def run_story(cfg: CellConfig, horizon_s: float = 1e7) -> StoryResult:
         mechs = tuple(m for m in full.mechanisms if any(s.selects(m) for s in done))
         model = model.replace(mechanisms=mechs, water="rigid" if step.rigid else full.water)
         st = replace(st, model=model)
+        ss = None
         if not mechs:  # nothing can move: the state is its own steady state
             ss_state, traj, settle = st, None, 0.0
         else:
@@ -219,6 +224,8 @@ def run_story(cfg: CellConfig, horizon_s: float = 1e7) -> StoryResult:
             crossed_amol=crossed, crossed_fraction=frac, settle_time_s=settle, settled=settle < horizon_s,
             volume_rel=float(ss_state.volume_um3 / w0), pump_share_mV=None if share is None else share["pump_share_mV"],
             without_pump_mV=None if share is None else share["without_pump_mV"], note=note, trajectory=traj,
+            stable=None if ss is None else ss.stable,
+            max_eigenvalue_per_s=None if ss is None else ss.max_eigenvalue_per_s,
         ))
         st = ss_state
     return result
