@@ -420,6 +420,12 @@ def test_scenario_runs_and_compares(page, base_url):
     assert n_traces(page, "scn-graph") == per_run
     # ref: simulate(...) of scenario_pump_block, final voltage; tol 1e-9 mV (the figure carries full floats)
     assert abs(last_y(page, "scn-graph", 0) - float(first.voltage_mV[-1])) <= 1e-9
+    # ref: the words under the figure say what it shows, as `nernst simulate` does: the jump at the block
+    # (the event's V just before it and where V goes within ms) and the end, to the 2 decimals shown
+    ev = first.event_details[0]
+    expect(page.locator("#scn-summary")).to_contain_text(
+        f"at 60 s: nak_pump blocked: V {ev['before_mV']:.2f} mV -> {ev['after_mV']:.2f} mV within ms")
+    expect(page.locator("#scn-summary")).to_contain_text(f"V {float(first.voltage_mV[-1]):.2f} mV")
     shot(page, "desktop_scenarios")
 
     page.get_by_label("Compare (keep earlier runs)").check()

@@ -693,15 +693,6 @@ def _spikes_text(f: dict, duration_ms: float) -> str:
     return text
 
 
-def _clock(seconds: float) -> str:
-    """A time as a reader says it: 60 s, 25 min, 3 h."""
-    if seconds < 120 or seconds % 60:
-        return f"{seconds:.4g} s"
-    if seconds < 7200 or seconds % 3600:
-        return f"{seconds / 60:g} min"
-    return f"{seconds / 3600:g} h"
-
-
 def _print_warnings(warnings) -> None:
     """Warnings go to stderr in yellow, before the numbers they qualify."""
     if not warnings:
@@ -792,17 +783,10 @@ def simulate(
     _print_warnings(summary["warnings"])
     i, f = summary["initial"], summary["final"]
     con.print(f"[bold]{_esc(summary['title'] or '')}[/bold]: {d:g} s simulated in {wall:.2f} s")
-    con.print(f"start: V {i['vm_mV']:.2f} mV, volume 1")
-    for ev in summary["events"]:
-        jump = (f" -> {ev['after_mV']:.2f} mV within ms" if ev.get("after_mV") is not None else "")
-        con.print(f"  at {_clock(ev['at_s'])}: {_esc(ev['event'])}: V {ev['before_mV']:.2f} mV{jump}, "
-                  f"volume {ev['volume_rel']:.4g}")
-    x = summary["extremes"]
-    con.print(f"V lowest {x['vm_mV']['min']['value']:.2f} mV (at {_clock(x['vm_mV']['min']['at_s'])}), highest "
-              f"{x['vm_mV']['max']['value']:.2f} mV (at {_clock(x['vm_mV']['max']['at_s'])}); volume smallest "
-              f"{x['volume_rel']['min']['value']:.4g} (at {_clock(x['volume_rel']['min']['at_s'])}), largest "
-              f"{x['volume_rel']['max']['value']:.4g} (at {_clock(x['volume_rel']['max']['at_s'])})")
-    con.print(f"end ({_clock(summary['duration_s'])}): V [bold]{f['vm_mV']:.2f} mV[/bold], volume {f['volume_rel']:.4g}")
+    from .results import summary_lines
+
+    for line in summary_lines(summary):
+        con.print(_esc(line))
     for sym in cfg.model.species:
         con.print(f"  [{sym}]i {i['inside_mM'][sym]:.4g} -> {f['inside_mM'][sym]:.4g} mM   "
                   f"E_{sym} {f['equilibrium_mV'][sym]:+.1f} mV")

@@ -8,7 +8,7 @@ import numpy as np
 
 from .errors import InvalidParameter
 
-__all__ = ["trajectory_to_dataset", "save_trajectory", "trajectory_summary", "OUT_SUFFIXES"]
+__all__ = ["trajectory_to_dataset", "save_trajectory", "trajectory_summary", "summary_lines", "clock", "OUT_SUFFIXES"]
 
 OUT_SUFFIXES = (".nc", ".csv")
 
@@ -81,6 +81,32 @@ def _state_summary(st) -> dict:
         "volume_um3": st.volume_um3,
         "equilibrium_mV": st.equilibrium_mV,
     }
+
+
+def clock(seconds: float) -> str:
+    """A time as a reader says it: 60 s, 25 min, 3 h."""
+    if seconds < 120 or seconds % 60:
+        return f"{seconds:.4g} s"
+    if seconds < 7200 or seconds % 3600:
+        return f"{seconds / 60:g} min"
+    return f"{seconds / 3600:g} h"
+
+
+def summary_lines(summary: dict) -> list:
+    """What a run's figure shows, as plain lines (the CLI and the explorer print these):
+    the start, each event with V before it and the V it jumps to, the extremes, the end."""
+    i, f, x = summary["initial"], summary["final"], summary["extremes"]
+    lines = [f"start: V {i['vm_mV']:.2f} mV, volume 1"]
+    for ev in summary["events"]:
+        jump = f" -> {ev['after_mV']:.2f} mV within ms" if ev.get("after_mV") is not None else ""
+        before = f": V {ev['before_mV']:.2f} mV{jump}, volume {ev['volume_rel']:.4g}" if "before_mV" in ev else ""
+        lines.append(f"  at {clock(ev['at_s'])}: {ev['event']}{before}")
+    v, w = x["vm_mV"], x["volume_rel"]
+    lines.append(f"V lowest {v['min']['value']:.2f} mV (at {clock(v['min']['at_s'])}), highest {v['max']['value']:.2f} "
+                 f"mV (at {clock(v['max']['at_s'])}); volume smallest {w['min']['value']:.4g} (at "
+                 f"{clock(w['min']['at_s'])}), largest {w['max']['value']:.4g} (at {clock(w['max']['at_s'])})")
+    lines.append(f"end ({clock(summary['duration_s'])}): V {f['vm_mV']:.2f} mV, volume {f['volume_rel']:.4g}")
+    return lines
 
 
 def _extreme(t, x, pick) -> dict:

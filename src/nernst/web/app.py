@@ -417,9 +417,13 @@ def scenario_run(name: str, progress=None):
     d = cfg.duration_s or 3600.0
     traj = simulate(cfg.model, d, initial=cfg.initial_state(), n_points=400, protocol=cfg.protocol,
                     progress=progress)
+    from ..results import summary_lines, trajectory_summary
+
     title = cfg.model.title or name
+    summary = trajectory_summary(traj)
     return {"name": name, "title": title, "t_s": traj.t_s.tolist(), "v": traj.voltage_mV.tolist(),
-            "inside": {k: v.tolist() for k, v in traj.inside_mM.items()}}
+            "inside": {k: v.tolist() for k, v in traj.inside_mM.items()},
+            "summary": summary_lines(summary), "warnings": summary["warnings"]}
 
 
 def scenario_figure(runs):
@@ -629,6 +633,7 @@ def _layout_scenarios():
                  className="row"),
         html.Div(id="scn-msg", role="alert", className="msg"),
         dcc.Loading(dcc.Graph(id="scn-graph", config=GRAPH_CONFIG), type="circle"),
+        html.Pre(id="scn-summary", className="summary", **{"aria-live": "polite"}),
         _export_row("scn"),
         dcc.Store(id="scn-runs", data=[]),
     ])
@@ -896,6 +901,14 @@ def create_app():
                   Input("scn-clear", "n_clicks"), prevent_initial_call=True)
     def clear_scenarios(_):
         return [], "0"
+
+    @app.callback(Output("scn-summary", "children"), Input("scn-runs", "data"))
+    def scenario_summary(runs):
+        # what the figure shows, in words: the last run's events, extremes and end (as `nernst simulate`)
+        if not runs:
+            return ""
+        r = runs[-1]
+        return "\n".join([r["title"]] + [f"warning: {w}" for w in r.get("warnings", [])] + r.get("summary", []))
 
     @app.callback(Output("scn-graph", "figure"), Input("scn-runs", "data"))
     def show_scenarios(runs):
