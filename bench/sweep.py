@@ -118,7 +118,8 @@ def steady_grid(n, chunk):
     return {"model": "steady", "cell": "kay2017", "chunk": chunk, "outputs": ["v_rest_mV", "Na_in_mM", "volume_rel"],
             "axes": [{"parameter": "mechanisms.nak_pump.current_uA_cm2", "name": "I_pump", "start": 0.2, "stop": 1.0,
                       "num": n},
-                     {"parameter": "ions.K.outside", "name": "K_out", "start": 1.0, "stop": 20.0, "num": n}]}
+                     {"parameter": "ions.K.outside", "name": "K_out", "start": 1.0, "stop": 20.0, "num": n,
+                      "balance": "Na"}]}  # the bath stays neutral: Na+ replaces K+
 
 
 def fi_sweep(n, duration):

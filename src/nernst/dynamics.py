@@ -585,7 +585,7 @@ class SteadyState:
         }
 
 
-def _stoichiometric_basis(model: CellModel, st: CellState) -> np.ndarray:
+def _stoichiometric_basis(model: CellModel, st: CellState, active=None) -> np.ndarray:
     """Orthonormal basis (columns) of the directions in which the mechanisms can move the amounts.
 
     Each mechanism's flux vector is sampled at the state and at states nudged in V
@@ -595,28 +595,64 @@ def _stoichiometric_basis(model: CellModel, st: CellState) -> np.ndarray:
     combinations (libRoadRunner's moiety conservation, found here from the rate
     laws instead of a reaction list).
     """
+    if active is None:
+        active = _active(model)
+    key = _stoichiometry_key(model, active)
+    if key is not None and key in _BASIS_CACHE:
+        return _BASIS_CACHE[key]
     n = len(model.species)
     cols = []
     ci, co = st.inside_mM, st.outside_mM
-    probes = [(0.0, 1.0), (20.0, 1.0), (-20.0, 1.0), (0.0, 1.3), (0.0, 0.7)]
-    for mech in model.mechanisms:
-        for dv, f in probes:
-            c_in = {k: v * (f if i % 2 == 0 else 1.0 / f) for i, (k, v) in enumerate(ci.items())}
-            ms = model.membrane_state(st.voltage_mV + dv, c_in, co)
-            with np.errstate(all="ignore"):
-                j = mech.flux(ms)
-            vec = np.array([float(j.get(s, 0.0)) for s in model.species])
+    # probes (all at once: the rate laws broadcast): the state, V moved by +-20 mV, concentrations moved
+    dv = np.array([0.0, 20.0, -20.0, 0.0, 0.0])
+    f = np.array([1.0, 1.0, 1.0, 1.3, 0.7])
+    c_in = {k: v * (f if i % 2 == 0 else 1.0 / f) for i, (k, v) in enumerate(ci.items())}
+    ms = model.membrane_state(st.voltage_mV + dv, c_in, co)
+    for mech, on in zip(model.mechanisms, active):
+        if not on:  # a mechanism at rate 0 moves nothing
+            continue
+        with np.errstate(all="ignore"):
+            j = mech.flux(ms)
+        vecs = np.array([np.broadcast_to(np.asarray(j.get(s, 0.0), dtype=float), dv.shape) for s in model.species])
+        for vec in vecs.T:
             norm = np.linalg.norm(vec)
             if np.isfinite(norm) and norm > 0:
                 cols.append(vec / norm)
-    if not cols:
-        return np.zeros((n, 0))
-    u, sv, _ = np.linalg.svd(np.array(cols).T, full_matrices=False)
-    rank = int(np.sum(sv > 1e-9 * sv[0]))
-    return u[:, :rank]
+    if cols:
+        u, sv, _ = np.linalg.svd(np.array(cols).T, full_matrices=False)
+        basis = u[:, :int(np.sum(sv > 1e-9 * sv[0]))]
+    else:
+        basis = np.zeros((n, 0))
+    if key is not None:
+        if len(_BASIS_CACHE) > 256:
+            _BASIS_CACHE.clear()
+        _BASIS_CACHE[key] = basis
+    return basis
 
 
-def stability(model: CellModel, state: CellState) -> tuple:
+_BASIS_CACHE: dict = {}
+
+
+def _active(model: CellModel) -> tuple:
+    """Per mechanism: does it move anything (a mechanism whose rate is zero equals itself scaled by 0)."""
+    return tuple(m.scaled(0.0) != m for m in model.mechanisms)
+
+
+def _stoichiometry_key(model: CellModel, active):
+    """What decides the stoichiometric span: the species and, per mechanism, its kind, the ions it moves,
+    whether it moves anything, and its cycle (the Na/K pump's Na:K).  None for a mechanism from outside
+    nernst, whose stoichiometry may vary with the state (it is probed every time)."""
+    from .mechanisms import REGISTRY
+
+    parts = []
+    for m, on in zip(model.mechanisms, active):
+        if REGISTRY.get(m.kind) is not type(m) or not type(m).__module__.startswith("nernst."):
+            return None
+        parts.append((m.kind, m.species, on, getattr(m, "na_per_cycle", None), getattr(m, "k_per_cycle", None)))
+    return model.species, tuple(model.valence[s] for s in model.species), tuple(parts)
+
+
+def stability(model: CellModel, state: CellState, active=None) -> tuple:
     """Eigenvalues (1/s) of the cell's equations linearized at *state*, conserved quantities removed.
 
     The state vector is the amounts inside and (with water flux) the volume;
@@ -628,7 +664,7 @@ def stability(model: CellModel, state: CellState) -> tuple:
     y = pack(state)
     jac = layout.jac_compiled(0.0, y) if layout.cc is not None else layout.jac(0.0, y)
     n = len(model.species)
-    basis = _stoichiometric_basis(model, state)
+    basis = _stoichiometric_basis(model, state, active)
     idx = list(range(n))
     if model.finite_bath:
         # the extracellular amounts: each ion's total is conserved, so the inside amounts carry it all
@@ -718,10 +754,11 @@ def _unphysiological(model: CellModel, st: CellState, st0: CellState) -> str | N
     return None
 
 
-def _moved_species(model: CellModel) -> set:
+def _moved_species(model: CellModel, active=None) -> set:
     """Ions some mechanism can move; a mechanism whose rate is zero (it equals itself
     scaled by 0) moves nothing, so its ions keep their amounts."""
-    return {s for m in model.mechanisms if m.scaled(0.0) != m for s in m.species}
+    active = _active(model) if active is None else active
+    return {s for m, on in zip(model.mechanisms, active) if on for s in m.species}
 
 
 def _steady_residual(model: CellModel, x, st0: CellState, moved):
@@ -811,7 +848,7 @@ def _newton_compiled(model, x0, st0, moved):
 
 
 def steady_state(model: CellModel, initial: CellState | None = None, fallback_s: float = 1e6,
-                 compiled: bool = True) -> SteadyState:
+                 compiled: bool = True, stability: bool = True) -> SteadyState:
     """Solve for the steady state of *model* (infinite bath).
 
     Newton's method on the flux balance of every transported ion, osmotic
@@ -832,6 +869,9 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
     compiled : bool
         Run the Newton iteration in Numba (default; tests check it against the
         Python version).
+    stability : bool
+        Measure the steady state's stability (``max_eigenvalue_per_s``, ``stable``;
+        about 0.1 ms); False leaves them NaN and None (a sweep that does not ask).
 
     Returns
     -------
@@ -850,7 +890,8 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
         raise InvalidParameter("extracellular_volume_ratio", model.extracellular_volume_ratio,
                                "the direct steady-state solver needs an infinite bath; use simulate() for a closed system")
     st0 = _initial(model, initial)
-    moved = _moved_species(model)
+    active = _active(model)
+    moved = _moved_species(model, active)
     n = len(model.species)
     x0 = np.concatenate([np.log([st0.inside_mM[s] for s in model.species]), [np.log(st0.volume_um3), st0.voltage_mV]])
     method = "newton"
@@ -876,7 +917,7 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
                 f"{fallback_s:g} s of simulation (V {traj.voltage_mV[-1]:.4g} mV, still moving {drift:.3g} mV/h); "
                 "the cell may oscillate, or have no isolated steady state (a species whose amount only a "
                 "conserving transporter changes)")
-    return _finish(model, x, st0, moved, method, iters)
+    return _finish(model, x, st0, moved, method, iters, active, stability)
 
 
 def _flux_scale(model: CellModel, st: CellState) -> float:
@@ -893,7 +934,8 @@ def _flux_scale(model: CellModel, st: CellState) -> float:
 STEADY_RESIDUAL_REL = 1e-8
 
 
-def _finish(model: CellModel, x, st0: CellState, moved, method: str, iters: int) -> SteadyState:
+def _finish(model: CellModel, x, st0: CellState, moved, method: str, iters: int, active=None,
+            measure: bool = True) -> SteadyState:
     """Check a converged Newton point (residual, physiology), measure its stability."""
     n = len(model.species)
     c = np.exp(x[:n])
@@ -910,7 +952,7 @@ def _finish(model: CellModel, x, st0: CellState, moved, method: str, iters: int)
     why = _unphysiological(model, st, st0)
     if why is not None:
         raise SolverError(f"no physiological steady state: {why}")
-    _, lam = stability(model, st)
+    lam = stability(model, st, active)[1] if measure else float("nan")
     return SteadyState(
         state=st,
         voltage_mV=st.voltage_mV,
@@ -921,7 +963,7 @@ def _finish(model: CellModel, x, st0: CellState, moved, method: str, iters: int)
         residual=flux_res,
         iterations=iters,
         max_eigenvalue_per_s=lam,
-        stable=bool(lam < 0),
+        stable=bool(lam < 0) if measure else None,
     )
 
 
@@ -946,11 +988,12 @@ def steady_states(models, initials=None) -> list:
         if model.finite_bath or not _compiled_ok():
             out.append(steady_state(model, initial=st0))
             continue
-        moved = _moved_species(model)
+        active = _active(model)
+        moved = _moved_species(model, active)
         x0 = np.concatenate([np.log(st0.n_in / st0.volume_um3), [np.log(st0.volume_um3), st0.voltage_mV]])
         x, iters = _newton_compiled(model, x0, st0, moved)
         if x is None:
             out.append(steady_state(model, initial=st0))
             continue
-        out.append(_finish(model, x, st0, moved, "newton", iters))
+        out.append(_finish(model, x, st0, moved, "newton", iters, active))
     return out

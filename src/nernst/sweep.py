@@ -303,13 +303,13 @@ class _CellModel(_Model):
             reason = exc.reason if exc.field in (path, real) else f"is refused by the cell ({exc.field}: {exc.reason})"
             raise InvalidParameter(path, value, reason) from None
 
-    def _one(self, values):
+    def _one(self, values, outputs=()):
         from .dynamics import simulate, steady_state
 
         cfg = self._config(values)
         if self.kind == "steady":
             st0 = cfg.model.initial_state(cfg.initial_voltage_mV)
-            ss = steady_state(cfg.model, initial=st0)
+            ss = steady_state(cfg.model, initial=st0, stability="max_eigenvalue_per_s" in outputs)
             out = {"v_rest_mV": ss.voltage_mV, "volume_rel": ss.volume_rel, "volume_um3": ss.state.volume_um3,
                    "max_eigenvalue_per_s": ss.max_eigenvalue_per_s}
             for s in self.species:
@@ -333,7 +333,7 @@ class _CellModel(_Model):
         cols = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for k, v in params.items()}
         for j in range(n):
             try:
-                one = self._one({k: c[j] for k, c in cols.items()})
+                one = self._one({k: c[j] for k, c in cols.items()}, outputs)
             except (NernstError, ArithmeticError) as exc:
                 errors.append(" ".join(str(exc).split()))
                 continue

@@ -177,6 +177,8 @@ def check_valence(value, field: str = "valence"):
 
 def check_temperature(value, field: str = "temperature_c"):
     """Temperature in degC must be finite and above absolute zero (-273.15 degC)."""
+    if type(value) is float and -273.15 < value <= MAX_TEMPERATURE_C:  # the common case, without arrays
+        return value
     arr = check_finite(value, field)
     a = np.asarray(arr, dtype=float)
     from .constants import ZERO_CELSIUS  # here, not at import: keeps SciPy off the HH path
