@@ -320,7 +320,10 @@ def fi_temperature_figure():
     cmap = plt.get_cmap("plasma")
     temps = (6.3, 12.0, 18.5, 25.0, 32.0)
     for k, temp in enumerate(temps):
-        r = simulate_hh(stimulus=Step(40.0, 1.0, 0.5), duration=12.0, dt=0.01, temperature=temp)
+        from nernst.mechanisms.hh import HHParameters, auto_time_step
+
+        step = auto_time_step(HHParameters().at_temperature(temp), 0.01)  # 0.01 ms, finer when warm
+        r = simulate_hh(stimulus=Step(40.0, 1.0, 0.5), duration=12.0, dt=step, temperature=temp)
         f = r.features()
         lab = (f"{temp:g} degC: peak {f['max_mV']:+.0f} mV, width {f['width_ms'][0]:.2f} ms" if f["spike_count"]
                else f"{temp:g} degC: no spike (peak {f['max_mV']:+.0f} mV)")

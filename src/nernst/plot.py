@@ -236,10 +236,11 @@ def plot_story(result, path) -> Path:
     v = np.array([st.vm_mV for st in steps])
     ax.plot(x, v, "s-", color="black", lw=2.5, ms=7, label="V")
     for k, st in enumerate(steps):
-        ax.annotate(f"{st.vm_mV:.1f}", (k, st.vm_mV), textcoords="offset points", xytext=(6, -12), fontsize=8)
+        ax.annotate(f"{st.vm_mV:.1f}", (k, st.vm_mV), textcoords="offset points", xytext=(8, 6), fontsize=8,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
     ax.axhline(0, color="#BBBBBB", lw=0.8)
     ax.set_ylabel("mV (E_X clipped to +-150)")
-    ax.legend(fontsize=8, ncol=len(ions) + 1, loc="lower left")
+    ax.legend(fontsize=8, ncol=len(ions) + 1, loc="upper left", framealpha=0.95)
     ax.grid(alpha=0.3)
     ax.set_title(f"How the resting potential forms: {result.cell}", fontsize=10)
     ax2.bar(x, [st.volume_rel for st in steps], color="#332288", alpha=0.7)
