@@ -632,3 +632,19 @@ def test_rate_is_1000_over_the_mean_interval_beside_count_and_duration(capsys):
 
     assert main(["spike", "--current", "10", "--duration", "50"]) == 0
     assert "4 spikes in 50 ms, 67.9 Hz (1000 / mean interval 14.74 ms)" in capsys.readouterr().out
+
+
+def test_na_entry_per_spike_does_not_depend_on_how_long_the_run_goes_on():
+    # Before: the resting influx was subtracted over the whole run, and after a train the pump's
+    # hyperpolarization lowers the influx below rest: the same spikes gave 14.5, 14.3, 12.3 and 7.2 pmol/cm^2
+    # for runs of 0.2, 2, 20 and 120 s.  Now it is taken over the spiking period: the same to 1e-6.
+    from nernst.excitability import simulate_hh_ions
+    from nernst.stimulus import Train
+
+    runs = [simulate_hh_ions(0.0, d, stimulus=Train(20.0, 0.5, 10.0, 10, 5.0), diameter_um=1.0)
+            for d in (200.0, 2000.0, 20000.0)]
+    vals = [r.na_entry_per_spike_pmol_cm2() for r in runs]
+    assert len(runs[0].spike_times_ms) == len(runs[-1].spike_times_ms) > 3
+    assert vals[1] == pytest.approx(vals[0], rel=1e-6) and vals[2] == pytest.approx(vals[0], rel=1e-6)
+    # above the capacitor's minimum, C dV / F for a ~100 mV spike: 1 uF/cm^2 * 0.1 V / F = 1.04 pmol/cm^2
+    assert vals[0] > 1.04

@@ -104,3 +104,13 @@ def test_scenario_summary_shows_the_swelling_and_the_jump(capsys):
     assert main(["simulate", "scenario_pump_block"]) == 0
     out = capsys.readouterr().out
     assert "-> -64.41 mV within ms" in out
+
+
+def test_extremes_include_the_jump_at_an_event_and_report_held_values_at_their_start(capsys):
+    # Before: ischemia's event line said V jumps to -64.45 mV, while the extremes (output samples only) gave
+    # a highest V of -64.48 mV; and a V held from the start was reported at a later sample.
+    assert main(["simulate", "scenario_ischemia", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    ev = d["events"][0]
+    assert d["extremes"]["vm_mV"]["max"]["value"] >= ev["after_mV"]
+    assert d["extremes"]["vm_mV"]["min"]["at_s"] == 0.0  # the resting V before the event

@@ -86,7 +86,7 @@ def _state_summary(st) -> dict:
 def clock(seconds: float) -> str:
     """A time as a reader says it: 60 s, 25 min, 3 h."""
     if seconds < 120 or seconds % 60:
-        return f"{seconds:.4g} s"
+        return f"{seconds:.4g} s" if seconds < 1000 else f"{seconds:,.0f} s"
     if seconds < 7200 or seconds % 3600:
         return f"{seconds / 60:g} min"
     return f"{seconds / 3600:g} h"
@@ -106,12 +106,18 @@ def summary_lines(summary: dict) -> list:
                  f"mV (at {clock(v['max']['at_s'])}); volume smallest {w['min']['value']:.4g} (at "
                  f"{clock(w['min']['at_s'])}), largest {w['max']['value']:.4g} (at {clock(w['max']['at_s'])})")
     lines.append(f"end ({clock(summary['duration_s'])}): V {f['vm_mV']:.2f} mV, volume {f['volume_rel']:.4g}")
+    if summary.get("finite_bath"):  # a closed extracellular space: its concentrations move too
+        lines.append("outside: " + ", ".join(f"[{s}]o {i['outside_mM'][s]:.4g} -> {f['outside_mM'][s]:.4g} mM"
+                                             for s in f["outside_mM"]))
     return lines
 
 
-def _extreme(t, x, pick) -> dict:
+def _extreme(t, x, pick, shown) -> dict:
+    """The extreme of x and the first time x comes within *shown* (the precision printed) of it, so that a
+    value held from the start is reported at the start, not at a later sample that differs in the 10th digit."""
     i = int(pick(x))
-    return {"value": float(x[i]), "at_s": float(t[i])}
+    j = int(np.argmax(np.abs(x - x[i]) <= shown))
+    return {"value": float(x[i]), "at_s": float(t[j])}
 
 
 def trajectory_summary(traj) -> dict:
@@ -128,15 +134,25 @@ def trajectory_summary(traj) -> dict:
     initial["volume_rel"] = 1.0
     details = getattr(traj, "event_details", None) or [{"at_s": t, "event": d} for t, d in traj.events]
     t, v, w = traj.t_s, traj.voltage_mV, traj.volume_rel
+    # the V each event jumps to within ms is part of the run too (between two output samples)
+    jumps = [(d["at_s"], d["after_mV"]) for d in details if d.get("after_mV") is not None]
+    if jumps:
+        tv = np.concatenate([t, [a for a, _ in jumps]])
+        vv = np.concatenate([v, [b for _, b in jumps]])
+        order = np.argsort(tv, kind="stable")
+        tv, vv = tv[order], vv[order]
+    else:
+        tv, vv = t, v
     return {
         "title": traj.model.title or traj.model.name,
+        "finite_bath": bool(traj.model.finite_bath),
         "duration_s": float(traj.t_s[-1]),
         "points": int(traj.t_s.size),
         "initial": initial,
         "final": final,
         "events": [dict(d) for d in details],
-        "extremes": {"vm_mV": {"min": _extreme(t, v, np.argmin), "max": _extreme(t, v, np.argmax)},
-                     "volume_rel": {"min": _extreme(t, w, np.argmin), "max": _extreme(t, w, np.argmax)}},
+        "extremes": {"vm_mV": {"min": _extreme(tv, vv, np.argmin, 0.005), "max": _extreme(tv, vv, np.argmax, 0.005)},
+                     "volume_rel": {"min": _extreme(t, w, np.argmin, 5e-5), "max": _extreme(t, w, np.argmax, 5e-5)}},
         "crossed_amol": traj.crossed(),
         "conservation": traj.conservation(),
         "warnings": list(getattr(traj, "warnings", [])),
