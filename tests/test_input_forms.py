@@ -15,6 +15,8 @@ from nernst.ions import parse_ion, resolve_valence
     ("K+", "K", 1), ("k+", "K", 1), ("Na+", "Na", 1), ("Cl-", "Cl", -1), ("Cl−", "Cl", -1), ("Ca2+", "Ca", 2),
     ("Ca++", "Ca", 2), ("Ca²⁺", "Ca", 2), ("Mg2+", "Mg", 2), ("HCO3-", "HCO3", -1), ("Li+", "Li", 1),
     ("La3+", "La", 3), ("K", "K", None),
+    # a digit of a formula is not a charge: NH4+ is ammonium (+1), not "NH" with +4; such ions need a valence
+    ("NH4+", "NH4", None), ("H2PO4-", "H2PO4", None),
 ])
 def test_ion_notation(text, symbol, z):
     assert parse_ion(text) == (symbol, None if z is None else float(z))
@@ -52,3 +54,12 @@ def test_a_config_temperature_in_kelvin_is_refused_with_the_hint(tmp_path, capsy
     p.write_text("temperature_c = 310\n[ions.K]\ninside = 140\noutside = 5\npermeability = 1\n")
     assert main(["rest", "--config", str(p)]) == 2
     assert "did you mean 310 K" in capsys.readouterr().err
+
+
+def test_a_polyatomic_ion_needs_its_valence_and_gets_the_right_potential(capsys):
+    # Before: "NH4+" was read as NH with charge +4 (E = 15.39 mV instead of 61.5 mV at 37 degC, 1 -> 10 mM)
+    assert main(["equilibrium", "--ion", "NH4+", "--inside", "1", "--outside", "10"]) == 2
+    assert "give its valence" in capsys.readouterr().err
+    assert main(["equilibrium", "--ion", "NH4+", "--valence", "1", "--inside", "1", "--outside", "10"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("E(NH4+) = 61.54 mV")  # RT/F ln 10 at 37 degC = 61.54 mV

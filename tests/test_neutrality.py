@@ -213,3 +213,12 @@ def test_sweep_balance_errors_name_the_field():
         with pytest.raises(InvalidParameter) as exc:
             sweep_from_dict({"model": "steady", "cell": "kay2017", "outputs": ["v_rest_mV"], "axes": [axis]})
         assert exc.value.field == field, (axis, str(exc.value))
+
+
+def test_add_inside_with_a_counter_ion_of_the_same_charge_is_refused_at_load():
+    data = copy.deepcopy(shipped_cell_data("kay2017"))
+    data["protocol"] = [{"at_s": 10, "action": "add_inside", "species": "X", "mM": 1, "valence": -1,
+                         "counter_ion": "Cl"}]
+    with pytest.raises(InvalidParameter) as exc:
+        cell_from_dict(data)
+    assert exc.value.field == "protocol[0].counter_ion"

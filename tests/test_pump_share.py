@@ -114,3 +114,22 @@ def test_extremes_include_the_jump_at_an_event_and_report_held_values_at_their_s
     ev = d["events"][0]
     assert d["extremes"]["vm_mV"]["max"]["value"] >= ev["after_mV"]
     assert d["extremes"]["vm_mV"]["min"]["at_s"] == 0.0  # the resting V before the event
+
+
+def test_the_ion_table_and_the_cell_give_the_same_share():
+    # kay2017 (ohmic Na, K, Cl leaks and a constant 3:2 pump): at its steady state the pump is the only Na+ exit,
+    # so the ion table of that state (the same conductances and concentrations) gives, with pump_ratio 1.5,
+    # V with the pump = the cell's V, and the same share as the cell's pump_share (1e-6 mV).
+    from nernst.config import spec_from_dict
+    from nernst.rest import resting_state
+
+    cfg = _cfg("kay2017")
+    ss = steady_state(cfg.model, initial=cfg.initial_state())
+    g = {m.ion: m.conductance_mS_cm2 for m in cfg.model.mechanisms if m.kind == "leak"}
+    spec = spec_from_dict({"temperature_c": cfg.model.temperature_c, "ions": {
+        s: {"inside": ss.inside_mM[s], "outside": cfg.model.outside[s], "conductance": g[s]} for s in g}})
+    rep = resting_state(spec, pump_ratio=1.5)
+    cell = ss.pump_share()
+    assert rep.pumped_mV == pytest.approx(ss.voltage_mV, abs=1e-6)
+    assert rep.pump_share_mV == pytest.approx(cell["pump_share_mV"], abs=1e-6)
+    assert rep.rest_mV == pytest.approx(cell["without_pump_mV"], abs=1e-6)

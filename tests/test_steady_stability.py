@@ -76,6 +76,34 @@ def test_conserved_combination_is_removed_from_the_stability():
     ev, lam = stability(m, st)
     assert ev.size == 1 and lam < 0
     assert lam == pytest.approx(np.trace(jac), rel=1e-6)
+    # found from KCC2's stoichiometry (K+ and Cl- out together), not from round-off: at equilibrium its flux
+    # is 0 at any V, and the concentration probes move [K]i [Cl]i
+    from nernst.dynamics import _BASIS_CACHE, _stoichiometric_basis
+
+    _BASIS_CACHE.clear()
+    basis = _stoichiometric_basis(m, st)
+    assert basis.shape == (2, 1)
+    np.testing.assert_allclose(np.abs(basis[:, 0]), [2 ** -0.5, 2 ** -0.5], atol=1e-12)
+
+
+@pytest.mark.parametrize("water", ["flux", "instant"])
+def test_reduced_eigenvalues_are_the_nonzero_ones_of_the_full_jacobian_with_a_finite_bath(water):
+    # A closed extracellular space conserves every ion's total: the reduced system (inside amounts, minus the
+    # outside ones' columns, and the volume) keeps exactly the eigenvalues of the full Jacobian that are not 0.
+    from nernst.dynamics import _Layout, pack
+
+    data = copy.deepcopy(shipped_cell_data("duesterwald2018"))
+    data["bath"] = {"volume_ratio": 0.5}
+    data["water"]["mode"] = water
+    cfg = cell_from_dict(data)
+    tr = simulate(cfg.model, 200.0, n_points=3)
+    st = tr.final
+    lay = _Layout(cfg.model, st)
+    full = np.linalg.eigvals(lay.jac(0.0, pack(st)))
+    ev, lam = stability(cfg.model, st)
+    nonzero = np.sort_complex(full[np.abs(full) > 1e-9 * np.max(np.abs(full))])
+    np.testing.assert_allclose(np.sort_complex(ev), nonzero, rtol=1e-5)
+    assert lam < 0
 
 
 def test_every_shipped_cell_has_a_stable_steady_state():

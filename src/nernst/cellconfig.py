@@ -57,7 +57,7 @@ import math
 import tomllib
 from pathlib import Path
 
-from .cell import BATH_CHARGE_TOLERANCE_MM, CellModel, Impermeant
+from .cell import CellModel, Impermeant
 from .errors import InvalidParameter
 from .ions import resolve_valence
 from .membrane import cylinder, sphere
@@ -501,23 +501,14 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
     _check_targets(events, mechs)
     bath_now = dict(outside)
     for i, ev in sorted(enumerate(events), key=lambda p: p[1].time_s):
-        if not isinstance(ev, SetOutside):
-            continue
-        if ev.substitute is not None and valence[ev.substitute] != valence[ev.ion]:
-            raise InvalidParameter(f"protocol[{i}].substitute", ev.substitute, f"must have the valence of {ev.ion}")
-        delta = ev.mM - bath_now[ev.ion]
-        if ev.substitute is None and abs(valence[ev.ion] * delta) > BATH_CHARGE_TOLERANCE_MM:
-            raise InvalidParameter(
-                f"protocol[{i}].substitute", InvalidParameter.NO_VALUE,
-                f"is required: changing [{ev.ion}]o from {bath_now[ev.ion]:g} to {ev.mM:g} mM alone would leave the "
-                f"bath with a net charge of {valence[ev.ion] * delta:+.4g} mM; name the ion it replaces one for one "
-                "(e.g. substitute = \"Na\"), as a bath exchange does")
-        bath_now[ev.ion] = ev.mM
-        if ev.substitute is not None:
-            bath_now[ev.substitute] -= delta
         if isinstance(ev, AddInside) and (valence[ev.counter_ion] > 0) == (ev.valence > 0):
             raise InvalidParameter(f"protocol[{i}].counter_ion", ev.counter_ion,
                                    "must have the opposite charge of the added species")
+        if isinstance(ev, SetOutside):
+            try:
+                bath_now = ev.bath_after(bath_now, valence)
+            except InvalidParameter as exc:
+                raise exc.renamed(f"protocol[{i}].{exc.field}") from None
 
     run = _table(data, "run")
     _keys(run, {"duration_s", "points"}, "run")

@@ -287,9 +287,7 @@ def _print_rest(report, spec, plot) -> None:
         con.print(f"{name:<42s}{value}   {comment}".rstrip())
     bal = report.charge_balance_mM
     if abs(bal["inside"]) > 1e-9 or abs(bal["outside"]) > 1e-9:
-        un = spec.unlisted or {}
-        still = all(abs(bal[side] + un.get(f"{side}_charge_mM", 0.0)) <= 1e-3 for side in ("inside", "outside"))
-        why = un.get("note") if still else None  # the table was changed: its note no longer adds up
+        why = report.unlisted_note  # None once the table was changed: its note no longer adds up
         con.print(
             f"[dim]net charge of the listed ions: inside {bal['inside']:+.1f} mM, outside {bal['outside']:+.1f} mM; "
             + (f"balanced by ions not listed. {why}" if why else
@@ -619,17 +617,9 @@ def donnan(
 
 def _load_cell(config: Path, settings=None):
     """A cell config file or shipped cell, with any --set KEY=VALUE applied."""
-    from .cellconfig import _with_base, cell_from_dict, load_cell_config, read_toml
-    from .overrides import apply_settings
-    from .presets import resolve_cell_config
+    from .cellconfig import load_cell
 
-    path = resolve_cell_config(config)
-    if not settings:
-        return load_cell_config(path)
-    data = read_toml(path, "config")
-    if "base" in data:
-        data = _with_base(data, depth=0)
-    return cell_from_dict(apply_settings(data, settings), name=path.stem)
+    return load_cell(config, settings)
 
 
 @app.command()
@@ -648,13 +638,9 @@ def steady(
     ss = _renamed(lambda: steady_state(cfg.model, initial=cfg.initial_state()),
                   {"extracellular_volume_ratio": "bath.volume_ratio"})
     wall = time.perf_counter() - t0
-    from .dynamics import pump_share
-
     result = {"title": cfg.model.title or cfg.model.name}
     result.update(ss.as_dict())
-    share = pump_share(cfg.model, ss.state)
-    if share is not None:
-        result.update(share)
+    share = ss.pump_share()
     result["wall_time_s"] = wall
     if as_json:
         _emit_json(result)
@@ -682,15 +668,6 @@ def steady(
         con.print(f"the pump's electrogenic share: {share['pump_share_mV']:+.2f} mV (V {share['with_pump_mV']:.2f} mV "
                   f"with its current, {share['without_pump_mV']:.2f} mV without it, same ions: where V jumps "
                   "when the pump is blocked)")
-
-
-def _spikes_text(f: dict, duration_ms: float) -> str:
-    """Spike count, duration and rate (1000 / mean interval) as one phrase: '4 spikes in 50 ms, 68.0 Hz'."""
-    n = f["spike_count"]
-    text = f"{n} spike{'s' * (n != 1)} in {duration_ms:g} ms"
-    if f.get("isi_ms"):
-        text += f", {f['rate_hz']:.1f} Hz (1000 / mean interval {f['isi_ms']:.2f} ms)"
-    return text
 
 
 def _print_warnings(warnings) -> None:
@@ -1011,7 +988,7 @@ def spike(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """Action potentials of the Hodgkin-Huxley membrane under current clamp."""
-    from .excitability import simulate_hh
+    from .excitability import simulate_hh, spikes_phrase
     from .stimulus import Ramp, Step, Train
 
     _check_plot_path(plot)
@@ -1074,7 +1051,7 @@ def spike(
               f"(rates x {params.phi:.3g}); E_Na {params.e_na:+.1f}, E_K {params.e_k:+.1f}, "
               f"E_L {params.e_l:+.1f} mV ({params.reversal_source})")
     con.print(f"stimulus: {summary['stimulus'][0]}; {res.duration_ms:g} ms at dt {res.dt_ms:.3g} ms")
-    con.print(f"rest {res.rest_mV:.2f} mV; [bold]{_spikes_text(f, res.duration_ms)}[/bold]; peak {f['max_mV']:.1f} mV")
+    con.print(f"rest {res.rest_mV:.2f} mV; [bold]{spikes_phrase(f)}[/bold]; peak {f['max_mV']:.1f} mV")
     if f["spike_count"]:
         from rich.table import Table
 
@@ -1531,9 +1508,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from .errors import NernstWarning
 
-    warnings.simplefilter("ignore", NernstWarning)  # the commands print a result's warnings themselves
     try:
-        rv = app(args=args, prog_name="nernst", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NernstWarning)  # the commands print a result's warnings themselves
+            rv = app(args=args, prog_name="nernst", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except typer.Exit as exc:
         code = exc.exit_code

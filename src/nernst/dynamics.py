@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cell import _FLUX_TO_RATE, _V_PER_CHARGE, _WATER_FACTOR, WATER_MOLAR_VOLUME_CM3_MOL, CellModel, CellState
+from .cell import (_FLUX_TO_RATE, _V_PER_CHARGE, _WATER_FACTOR, MAX_INITIAL_VOLTAGE_MV, WATER_MOLAR_VOLUME_CM3_MOL,
+                   CellModel, CellState)
 from .constants import AVOGADRO, FARADAY
 from .errors import InvalidParameter, NernstWarning, SolverError
 
@@ -329,9 +330,9 @@ class Trajectory:
                 else float(self.amounts_in[0, i] - self.amounts_in[-1, i]) for i, s in enumerate(self.model.species)}
 
 
-#: A run whose |V| passes this is flagged: membranes break down at a few hundred mV
-#: (electroporation; Weaver & Chizmadzhev 1996, Bioelectrochem Bioenerg 41:135).
-WARN_VOLTAGE_MV = 300.0
+#: A run whose |V| passes this is flagged: membranes break down at a few hundred mV (the limit
+#: of an initial state too; cell.MAX_INITIAL_VOLTAGE_MV has the source).
+WARN_VOLTAGE_MV = MAX_INITIAL_VOLTAGE_MV
 
 
 def _warnings(t, v, vol_rel, t_vol) -> list:
@@ -371,9 +372,17 @@ def _initial(model: CellModel, initial) -> CellState:
     if model.finite_bath and initial.n_out is None:
         raise InvalidParameter("initial", InvalidParameter.NO_VALUE, "is a state with an infinite bath, and this "
                                "model has a finite extracellular space (start from its own initial_state())")
+    if set(initial.impermeant_in) != set(model.impermeant_inside):
+        raise InvalidParameter("initial", InvalidParameter.NO_VALUE,
+                               f"holds the impermeants {', '.join(initial.impermeant_in) or 'none'}, the cell "
+                               f"{', '.join(model.impermeant_inside) or 'none'}")
     from dataclasses import replace as _replace
 
-    return initial if initial.model is model else _replace(initial, model=model)
+    if initial.model is model:
+        return initial
+    if not model.finite_bath:  # an infinite bath: the state's closed space, if it had one, is gone
+        return _replace(initial, model=model, n_out=None, volume_out_um3=None)
+    return _replace(initial, model=model)
 
 
 def _protocol(protocol):
@@ -562,6 +571,13 @@ class SteadyState:
     max_eigenvalue_per_s: float = float("nan")
     stable: bool | None = None
 
+    def pump_share(self) -> dict | None:
+        """The pump's electrogenic share at this state (:func:`pump_share`): ``pump_share_mV``,
+        ``with_pump_mV``, ``without_pump_mV``; None without a pump.  Computed when asked (two roots)."""
+        if not hasattr(self, "_pump_share"):
+            self._pump_share = pump_share(self.state.model, self.state)
+        return self._pump_share
+
     @property
     def slowest_time_constant_s(self) -> float:
         """-1 / max_eigenvalue_per_s: how long the slowest disturbance takes to fall by e (s)."""
@@ -582,6 +598,7 @@ class SteadyState:
             "max_eigenvalue_per_s": self.max_eigenvalue_per_s,
             "slowest_time_constant_s": (self.slowest_time_constant_s
                                         if np.isfinite(self.slowest_time_constant_s) else None),
+            **(self.pump_share() or {}),
         }
 
 
@@ -603,10 +620,13 @@ def _stoichiometric_basis(model: CellModel, st: CellState, active=None) -> np.nd
     n = len(model.species)
     cols = []
     ci, co = st.inside_mM, st.outside_mM
-    # probes (all at once: the rate laws broadcast): the state, V moved by +-20 mV, concentrations moved
+    # probes (all at once: the rate laws broadcast): the state, V moved by +-20 mV, and each concentration
+    # moved by its own factor (so that no product of them, such as KCC2's [K]i[Cl]i, stays put)
     dv = np.array([0.0, 20.0, -20.0, 0.0, 0.0])
-    f = np.array([1.0, 1.0, 1.0, 1.3, 0.7])
-    c_in = {k: v * (f if i % 2 == 0 else 1.0 / f) for i, (k, v) in enumerate(ci.items())}
+    c_in = {}
+    for i, (k, v) in enumerate(ci.items()):
+        up, down = 1.0 + 0.13 * (i + 1), 1.0 / (1.0 + 0.07 * (i + 2))
+        c_in[k] = v * np.array([1.0, 1.0, 1.0, up, down])
     ms = model.membrane_state(st.voltage_mV + dv, c_in, co)
     for mech, on in zip(model.mechanisms, active):
         if not on:  # a mechanism at rate 0 moves nothing
@@ -685,8 +705,8 @@ def stability(model: CellModel, state: CellState, active=None) -> tuple:
     else:
         q = basis
         full = sub
-    if q.shape[1] == 0:
-        return np.zeros(0), float("-inf")
+    if q.shape[1] == 0:  # nothing can change: no dynamics to be stable or not
+        return np.zeros(0), float("nan")
     red = q.T @ full @ q
     ev = np.linalg.eigvals(red)
     return ev, float(np.max(ev.real))
@@ -921,7 +941,8 @@ def steady_state(model: CellModel, initial: CellState | None = None, fallback_s:
 
 
 def _flux_scale(model: CellModel, st: CellState) -> float:
-    """The largest one-way flux any mechanism carries at *st*, pmol/(cm^2 s) (the scale of a residual)."""
+    """The largest net flux of one species through one mechanism at *st*, pmol/(cm^2 s) (the scale of a
+    residual)."""
     ms = model.membrane_state(st.voltage_mV, st.inside_mM, st.outside_mM)
     scale = 0.0
     for mech in model.mechanisms:
@@ -949,6 +970,12 @@ def _finish(model: CellModel, x, st0: CellState, moved, method: str, iters: int,
     if flux_res > STEADY_RESIDUAL_REL * max(scale, 1e-300) and flux_res > 1e-12:
         raise SolverError(f"the steady-state solver did not converge: the fluxes still differ by {flux_res:.2g} "
                           f"pmol/cm^2/s ({flux_res / scale:.1e} of the largest flux, {scale:.3g})")
+    # the other equations: amounts no mechanism moves and the osmotic balance (relative), the charge (mM)
+    fixed = [abs(res[i]) for i, s in enumerate(model.species) if s not in moved] + [abs(res[n])]
+    total = float(np.sum(c)) + sum(st.impermeant_in.values()) / w
+    if max(fixed) > STEADY_RESIDUAL_REL or abs(res[n + 1]) > STEADY_RESIDUAL_REL * total:
+        raise SolverError(f"the steady-state solver did not converge: the osmotic or amount balance is off by "
+                          f"{max(fixed):.2g} (relative), the charge by {abs(res[n + 1]):.2g} mM")
     why = _unphysiological(model, st, st0)
     if why is not None:
         raise SolverError(f"no physiological steady state: {why}")
@@ -963,7 +990,7 @@ def _finish(model: CellModel, x, st0: CellState, moved, method: str, iters: int,
         residual=flux_res,
         iterations=iters,
         max_eigenvalue_per_s=lam,
-        stable=bool(lam < 0) if measure else None,
+        stable=bool(lam < 0) if measure and np.isfinite(lam) else None,
     )
 
 

@@ -745,6 +745,9 @@ def pumped_weights(weights, symbols, ratio=1.5):
     permeant too it keeps that ion in, and with GHK currents it keeps the valences.
     The pump's electrogenic share is the difference between the zero-current
     potential with these weights and without (see :func:`nernst.rest.resting_state`).
+    It is the share of a pump-leak cell (:func:`nernst.dynamics.pump_share`) at a
+    steady state in which the pump is the only way out for Na+ (leaks and the pump,
+    tested); with an exchanger or cotransporter moving Na+ too, use the cell's own.
 
     Parameters
     ----------

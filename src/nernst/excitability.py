@@ -31,7 +31,7 @@ from .validation import check_range
 
 __all__ = [
     "SpikeResult", "CableResult", "Injection", "simulate_hh", "voltage_clamp", "iv_curve",
-    "spike_features", "firing_rate_hz", "simulate_cable", "step_modes", "simulate_hh_ions", "IonRunResult", "MAX_STEPS", "MAX_WORK",
+    "spike_features", "firing_rate_hz", "spikes_phrase", "simulate_cable", "step_modes", "simulate_hh_ions", "IonRunResult", "MAX_STEPS", "MAX_WORK",
 ]
 
 #: Largest number of time steps one run may take (1e8 steps = 2500 s at 0.025 ms).
@@ -365,6 +365,16 @@ def firing_rate_hz(spike_times_ms) -> float:
     if t.size < 2:
         return 0.0
     return float(1000.0 / np.mean(np.diff(t)))
+
+
+def spikes_phrase(features: dict) -> str:
+    """Count, duration and rate as one phrase, for every face: '4 spikes in 50 ms, 67.9 Hz (1000 / mean
+    interval 14.74 ms)' (the rate only with two spikes or more)."""
+    n = features["spike_count"]
+    text = f"{n} spike{'s' * (n != 1)} in {features['duration_ms']:g} ms"
+    if features.get("isi_ms"):
+        text += f", {features['rate_hz']:.1f} Hz (1000 / mean interval {features['isi_ms']:.2f} ms)"
+    return text
 
 
 def spike_features(t_ms, v_mV, threshold_mV=0.0, rest_mV=None, dvdt_threshold=10.0) -> dict:

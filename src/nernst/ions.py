@@ -51,6 +51,7 @@ _BY_LOWER = {k.lower(): v for k, v in KNOWN_IONS.items()}
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻−", "0123456789+--")
 _CHARGED = re.compile(r"^(?P<body>[A-Za-z][A-Za-z0-9]*?)(?P<mag>[1-9]?)(?P<signs>[+-]+)$")
+_ELEMENT = re.compile(r"^[A-Z][a-z]?$")
 
 
 def parse_ion(text: str) -> tuple[str, float | None]:
@@ -58,8 +59,11 @@ def parse_ion(text: str) -> tuple[str, float | None]:
 
     ``"K"`` -> ("K", None); ``"K+"`` -> ("K", 1); ``"Cl-"`` -> ("Cl", -1);
     ``"Ca2+"``, ``"Ca++"`` and ``"Ca²⁺"`` -> ("Ca", 2); ``"HCO3-"`` -> ("HCO3", -1)
-    (a known symbol keeps its digits).  Text that is not in this notation comes back
-    unchanged with no valence.
+    (a known symbol keeps its digits); ``"La3+"`` -> ("La", 3) (one element).  A
+    digit before the sign of any other formula is ambiguous (NH4+ is ammonium, +1,
+    not NH with +4): it comes back without its signs and with no valence, so that a
+    valence must be given (``"NH4+"`` -> ("NH4", None)); text that is not in this
+    notation comes back unchanged.
 
     >>> parse_ion("Ca2+"), parse_ion("Ca++"), parse_ion("HCO3-")
     (('Ca', 2.0), ('Ca', 2.0), ('HCO3', -1.0))
@@ -76,6 +80,9 @@ def parse_ion(text: str) -> tuple[str, float | None]:
     if m is None or (m.group("mag") and len(signs) > 1):
         return text.strip(), None
     body = m.group("body")
+    if body.lower() not in _BY_LOWER and not _ELEMENT.match(body):
+        if m.group("mag") or any(c.isdigit() for c in body):  # NH4+, H2PO4-: formula digit or charge?
+            return stripped, None
     mag = int(m.group("mag")) if m.group("mag") else len(signs)
     known = _BY_LOWER.get(body.lower())
     return (known.symbol if known else body), sign * mag

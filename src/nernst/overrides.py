@@ -27,32 +27,18 @@ def _keys_of(path: str) -> list:
 
 
 def set_path(data: dict, path: str, value: float) -> None:
-    """Set the leaf at a dotted path (made by a sweep's parameter list) in place."""
+    """Set the leaf at a dotted path (as in a sweep's parameter list) in place."""
+    keys = _keys_of(path)
     node = data
-    parts = path.split(".")
-    for j, part in enumerate(parts):
-        keys = [part]
-        if "[" in part:
-            name, rest = part.split("[", 1)
-            keys = [name] + [int(x) for x in rest.rstrip("]").split("][")]
-        for k, key in enumerate(keys):
-            last = j == len(parts) - 1 and k == len(keys) - 1
-            if last:
-                node[key] = value
-            else:
-                node = node[key]
+    for key in keys[:-1]:
+        node = node[key]
+    node[keys[-1]] = value
 
 
 def with_value(data: dict, path: str, value: float) -> dict:
     """A copy of *data* with one leaf changed: only the tables and lists on the path are copied
     (a deep copy of a whole cell config per point cost a fifth of a steady-state solve)."""
-    keys = []
-    for part in path.split("."):
-        if "[" in part:
-            name, rest = part.split("[", 1)
-            keys += [name] + [int(x) for x in rest.rstrip("]").split("][")]
-        else:
-            keys.append(part)
+    keys = _keys_of(path)
     root = dict(data)
     node = root
     for key in keys[:-1]:

@@ -134,28 +134,36 @@ class SetOutside(Event):
     mM: float = 0.0
     substitute: str | None = None
 
-    def apply(self, model, state, original=None):
+    def bath_after(self, outside: dict, valence: dict) -> dict:
+        """The bath concentrations after the event (the config reader checks a protocol with it too).
+
+        Raises InvalidParameter if the substitute would run out, has another valence, or if the
+        change alone (no substitute) would leave the bath charged."""
         for s in (self.ion, self.substitute):
-            if s is not None and s not in model.species:
+            if s is not None and s not in outside:
                 raise InvalidParameter("ion", s, "is not an ion of this cell")
         if not (np.isfinite(self.mM) and self.mM > 0):
             raise InvalidParameter("mM", self.mM, "must be > 0")
-        out = state.outside_mM
-        delta = self.mM - out[self.ion]
+        delta = self.mM - outside[self.ion]
         if self.substitute is not None:
-            if model.valence[self.substitute] != model.valence[self.ion]:
+            if valence[self.substitute] != valence[self.ion]:
                 raise InvalidParameter("substitute", self.substitute, f"must have the valence of {self.ion}")
-            if out[self.substitute] - delta <= 0:
+            if outside[self.substitute] - delta <= 0:
                 raise InvalidParameter("substitute", self.substitute, "would drop to zero or below")
-        elif abs(model.valence[self.ion] * delta) > BATH_CHARGE_TOLERANCE_MM:
+        elif abs(valence[self.ion] * delta) > BATH_CHARGE_TOLERANCE_MM:
             raise InvalidParameter(
                 "substitute", InvalidParameter.NO_VALUE,
-                f"is required: changing [{self.ion}]o from {out[self.ion]:g} to {self.mM:g} mM alone would leave the "
-                f"bath with a net charge of {model.valence[self.ion] * delta:+.4g} mM; name the ion it replaces")
-        new_out = dict(out)
+                f"is required: changing [{self.ion}]o from {outside[self.ion]:g} to {self.mM:g} mM alone would leave "
+                f"the bath with a net charge of {valence[self.ion] * delta:+.4g} mM; name the ion it replaces one "
+                "for one (e.g. substitute = \"Na\"), as a bath exchange does")
+        new_out = dict(outside)
         new_out[self.ion] = self.mM
         if self.substitute is not None:
-            new_out[self.substitute] = out[self.substitute] - delta
+            new_out[self.substitute] = outside[self.substitute] - delta
+        return new_out
+
+    def apply(self, model, state, original=None):
+        new_out = self.bath_after(state.outside_mM, model.valence)
         if model.finite_bath:
             n_out = np.array([new_out[s] * state.volume_out_um3 for s in model.species])
             return model, replace(state, n_out=n_out)

@@ -98,6 +98,9 @@ class RestReport:
     mullins_noda_leaves_out: tuple = ()
     na_k_ghk_mV: float | None = None
     name: str | None = None
+    #: What balances the listed ions' charge (the spec's ``[unlisted]`` note), while it still does
+    #: (a changed table no longer adds up with it).
+    unlisted_note: str | None = None
 
     @property
     def ghk_minus_weighted_mV(self) -> float:
@@ -260,6 +263,9 @@ def resting_state(spec: CellSpec, pump_ratio: float | None = None, temperature_c
         "inside": sum(i.valence * i.inside_mM for i in ions),
         "outside": sum(i.valence * i.outside_mM for i in ions),
     }
+    un = spec.unlisted or {}
+    adds_up = all(abs(balance[side] + un.get(f"{side}_charge_mM", 0.0)) <= 1e-3 for side in ("inside", "outside"))
+    unlisted_note = un.get("note") if adds_up else None
 
     mn = pumped = share = na_k = None
     left_out = ()
@@ -301,5 +307,6 @@ def resting_state(spec: CellSpec, pump_ratio: float | None = None, temperature_c
         pump_share_mV=share,
         mullins_noda_leaves_out=left_out,
         na_k_ghk_mV=na_k,
+        unlisted_note=unlisted_note,
         name=spec.name,
     )

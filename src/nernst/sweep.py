@@ -367,12 +367,9 @@ class _HHModel(_Model):
         # unless the sweep sets dt_ms, each point steps at the default or at its temperature's limit if finer
         self.auto_dt = "dt_ms" not in data
 
-    def _dt(self, kv, params, membrane, active=True):
-        from .mechanisms.hh import auto_time_step
-
-        if self.auto_dt and "dt_ms" not in params:
-            return auto_time_step(membrane, self.DEFAULTS["dt_ms"], active)
-        return kv["dt_ms"]
+    def _dt(self, kv, params):
+        """The sweep's dt_ms, or None: the engine's default step (finer when warm), as DEFAULTS says."""
+        return None if self.auto_dt and "dt_ms" not in params else kv["dt_ms"]
 
     def parameters(self):
         return dict(self.base)
@@ -438,7 +435,7 @@ class _SpikeModel(_HHModel):
                 try:
                     mem = self._membrane(kv)
                     r = simulate_hh(cols["current_uA_cm2"][part], duration=kv["duration_ms"],
-                                    dt=self._dt(kv, params, mem), params=mem, threshold=kv["threshold_mV"],
+                                    dt=self._dt(kv, params), params=mem, threshold=kv["threshold_mV"],
                                     record=False)
                 except (NernstError, ArithmeticError) as exc:
                     if part.size == 1:
@@ -479,7 +476,7 @@ class _CableModel(_HHModel):
             try:
                 mem = self._membrane(kv)
                 run = run_axon(diameter_um=kv["diameter_um"], length_mm=kv["length_mm"], params=mem,
-                               dt=self._dt(kv, params, mem), r_axial=kv["r_axial_ohm_cm"])
+                               dt=self._dt(kv, params), r_axial=kv["r_axial_ohm_cm"])
             except (NernstError, ArithmeticError) as exc:
                 errors.append(" ".join(str(exc).split()))
                 continue

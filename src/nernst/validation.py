@@ -190,7 +190,7 @@ def check_temperature(value, field: str = "temperature_c"):
     if np.any(bad):
         x = _first_bad(a, bad)
         hint = (f"; did you mean {x:g} K ({x - ZERO_CELSIUS:.4g} degC)? write '{x:g} K'"
-                if 200.0 <= x <= 400.0 else "")
+                if 273.15 <= x <= 373.15 else "")  # liquid water in kelvin
         raise InvalidParameter(field, x, f"must be at most {MAX_TEMPERATURE_C:g} degC (water boils){hint}")
     return arr
 

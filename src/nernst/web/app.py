@@ -931,10 +931,9 @@ def create_app():
         except NernstError as exc:
             return no_update, no_update, f"Not updated: {exc}"
         f = r["features"]
-        n = f["spike_count"]
-        rate = f", {f['rate_hz']:.1f} Hz (1000 / mean interval {f['isi_ms']:.2f} ms)" if f.get("isi_ms") else ""
-        txt = (f"{n} spike{'s' * (n != 1)} in {f['duration_ms']:g} ms{rate}; rest {f['rest_mV']:.2f} mV; "
-               f"peak {f['max_mV']:.1f} mV")
+        from ..excitability import spikes_phrase
+
+        txt = f"{spikes_phrase(f)}; rest {f['rest_mV']:.2f} mV; peak {f['max_mV']:.1f} mV"
         return spike_figure(r), txt, ""
 
     @app.callback(Output("cb-graph", "figure"), Output("cb-summary", "children"), Output("cb-msg", "children"),
