@@ -302,6 +302,19 @@ def _print_rest(report, spec, plot) -> None:
 # presets and compare
 # ---------------------------------------------------------------------------
 
+def _show(action: Optional[str], name: Optional[str], what: str, text_of, field: str, as_json: bool) -> bool:
+    """'show NAME': print the shipped file's TOML (or JSON with it) and return True; nothing: False (list)."""
+    shown = _show_action(action, name, what)
+    if shown is None:
+        return False
+    text = _renamed(lambda: text_of(shown), {field: "NAME"})
+    if as_json:
+        _emit_json({"name": shown, "toml": text})
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return True
+
+
 def _show_action(action: Optional[str], name: Optional[str], what: str) -> Optional[str]:
     """'show NAME' -> NAME; nothing -> None (list); anything else is a one-line error."""
     if action is None:
@@ -324,13 +337,7 @@ def presets(
     """List the shipped cell presets with their sources; 'presets show NAME' prints one as TOML."""
     from .presets import list_presets, load_preset, preset_text
 
-    shown = _show_action(action, name, "presets")
-    if shown is not None:
-        text = _renamed(lambda: preset_text(shown), {"preset": "NAME"})
-        if as_json:
-            _emit_json({"name": shown, "toml": text})
-        else:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if _show(action, name, "presets", preset_text, "preset", as_json):
         return
 
     rows = []
@@ -846,13 +853,7 @@ def cells(
     """List the shipped pump-leak cell configs (use with steady / simulate); 'cells show NAME' prints one as TOML."""
     from .presets import cell_text, list_cell_configs
 
-    shown = _show_action(action, name, "cells")
-    if shown is not None:
-        text = _renamed(lambda: cell_text(shown), {"base": "NAME"})
-        if as_json:
-            _emit_json({"name": shown, "toml": text})
-        else:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if _show(action, name, "cells", cell_text, "base", as_json):
         return
 
     rows = list_cell_configs()
