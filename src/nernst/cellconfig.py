@@ -668,12 +668,13 @@ def load_cell_config(path, name: str | None = None) -> CellConfig:
 
 def read_toml(path, field: str, max_bytes: int = MAX_BYTES) -> dict:
     """Read a TOML file as data; every problem is one InvalidParameter naming *field*."""
-    p = Path(path)
-    if not p.exists():
-        raise InvalidParameter(field, str(path), "file not found")
-    if not p.is_file():
-        raise InvalidParameter(field, str(path), "is not a file")
-    raw = p.read_bytes()
+    from .paths import check_input_file
+
+    p = check_input_file(field, path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InvalidParameter(field, str(path), f"cannot be read ({exc.strerror or type(exc).__name__})") from None
     if len(raw) > max_bytes:
         raise InvalidParameter(field, str(path), f"is larger than {max_bytes} bytes")
     try:

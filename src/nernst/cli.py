@@ -25,6 +25,7 @@ except ImportError:  # older typer depends on click
     from click.exceptions import UsageError as _UsageError
 
 from .errors import InvalidParameter, NernstError, SolverError
+from .paths import check_input_file, check_output_file, check_output_folder
 
 app = typer.Typer(
     name="nernst",
@@ -94,13 +95,8 @@ def _clean(obj):
 
 
 def _check_plot_path(path: Optional[Path]) -> None:
-    if path is None:
-        return
-    if path.suffix.lower() not in PLOT_SUFFIXES:
-        raise InvalidParameter("--plot", str(path), "must end in .png, .svg or .pdf")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.exists():
-        raise InvalidParameter("--plot", str(path), f"folder {str(parent)!r} does not exist")
+    if path is not None:
+        check_output_file("--plot", path, PLOT_SUFFIXES)
 
 
 def _console():
@@ -796,11 +792,7 @@ def story(
     from .story import run_story
 
     if plot is not None:
-        if plot.exists() and not plot.is_dir():
-            raise InvalidParameter("--plot", str(plot), "must be a folder")
-        parent = plot.parent if str(plot.parent) else Path(".")
-        if not parent.exists():
-            raise InvalidParameter("--plot", str(plot), f"folder {str(parent)!r} does not exist")
+        check_output_folder("--plot", plot)
     cfg = _load_cell(Path(preset), settings)
     t0 = time.perf_counter()
     result = run_story(cfg)
@@ -944,15 +936,8 @@ def _preset_spec(preset):
 
 
 def _check_out_path(out: Optional[Path], suffixes=(".nc", ".csv")) -> None:
-    if out is None:
-        return
-    if out.suffix.lower() not in suffixes:
-        raise InvalidParameter("--out", str(out), "must end in " + " or ".join(suffixes))
-    if out.is_dir():
-        raise InvalidParameter("--out", str(out), "is a folder; give a file name")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise InvalidParameter("--out", str(out), f"folder {str(parent)!r} does not exist")
+    if out is not None:
+        check_output_file("--out", out, suffixes)
 
 
 def _save_dataset(ds, out: Path) -> None:
@@ -1313,7 +1298,7 @@ class BackendKind(str, Enum):
 
 @app.command()
 def sweep(
-    file: Path = typer.Argument(..., help="A sweep file (TOML): model, base preset or cell, [[axes]], outputs."),
+    file: Optional[Path] = typer.Argument(None, help="A sweep file (TOML): model, base preset or cell, [[axes]], outputs."),
     out: Optional[Path] = typer.Option(None, "--out", help="Zarr store (a path ending in .zarr) that receives each block as it finishes."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on this dask.distributed scheduler (e.g. tcp://10.0.0.5:8786)."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Run on N local worker processes (a dask LocalCluster on 127.0.0.1, or a process pool with --backend processes)."),
@@ -1326,6 +1311,7 @@ def sweep(
     csv: Optional[Path] = typer.Option(None, "--csv", help="Also write the results as a table (.csv), one row per point."),
     parameters: bool = typer.Option(False, "--parameters", help="List the parameters and outputs of the file's model (and base) and stop."),
     settings: Optional[List[str]] = typer.Option(None, "--set", help="Change one value of the sweep's base preset or cell: KEY=VALUE (repeat for more)."),
+    verify: Optional[Path] = typer.Option(None, "--verify", help="Check every block of the store STORE against its checksum and stop (exit 0: all done and sound; 3: some missing or damaged)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts (the progress bar goes to stderr)."),
 ):
     """Sweep parameters of a model over a grid, a list or random/Latin-hypercube samples; sensitivities."""
@@ -1333,6 +1319,12 @@ def sweep(
 
     from .sweep import describe_model, load_sweep, parameter_unit, run_sweep, sensitivity
 
+    if verify is not None:
+        if file is not None:
+            raise InvalidParameter("--verify", str(verify), "checks a store on its own; give no sweep file with it")
+        return _verify_store(verify, as_json)
+    if file is None:
+        raise InvalidParameter("FILE", InvalidParameter.NO_VALUE, "give a sweep file (or --verify STORE)")
     if parameters:
         info = describe_model(file)
         if as_json:
@@ -1345,8 +1337,8 @@ def sweep(
         con.print(_esc("outputs: " + ", ".join(f"{k} [{u}]" for k, u in info["outputs"].items())))
         return
     _check_plot_path(plot)
-    if csv is not None and csv.suffix.lower() != ".csv":
-        raise InvalidParameter("--csv", str(csv), "must end in .csv")
+    if csv is not None:
+        check_output_file("--csv", csv, (".csv",))
     sw = load_sweep(file, settings=settings)
     if output is not None and output not in sw.outputs:
         raise InvalidParameter("--output", output, f"is not an output of this sweep ({', '.join(sw.outputs)})")
@@ -1409,6 +1401,8 @@ def sweep(
         else:
             plot_sweep(ds, name, plot)
         sys.stderr.write(f"nernst: figure written to {plot}\n")
+    for note in res.notes:
+        sys.stderr.write(f"nernst: {note}\n")
     summary = res.summary()
     if sens is not None:
         summary["sensitivity"] = {
@@ -1424,6 +1418,45 @@ def sweep(
         _emit_json(_nan_to_none(summary))
         return
     _print_sweep(summary, sens)
+
+
+def _verify_store(path: Path, as_json: bool) -> int:
+    """``nernst sweep --verify STORE``: the state of every block."""
+    from .sweepstore import ranges, verify_store
+
+    try:
+        state = verify_store(path)
+    except InvalidParameter as exc:
+        raise exc.renamed("--verify") from None
+    blocks = state.blocks()
+    ok = state.complete
+    if as_json:
+        _emit_json({"store": str(path), "sweep_key": state.key, "store_version": state.version,
+                    "tasks": state.tasks, "done": int(state.done.sum()), "complete": ok, "blocks": blocks,
+                    "corrupt": {str(k): v for k, v in sorted(state.corrupt.items())},
+                    "missing": [i for i, b in enumerate(blocks) if b == "missing"],
+                    "in_use_by": state.owner})
+        return 0 if ok else 3
+    con = _console()
+    con.print(_esc(f"{path}: {int(state.done.sum())} of {state.tasks} blocks done and verified"
+                   f" (outputs {', '.join(state.outputs)})"))
+    for what in ("corrupt", "missing"):
+        ids = [i for i, b in enumerate(blocks) if b == what]
+        if not ids:
+            continue
+        if what == "corrupt":
+            for i in ids[:20]:
+                con.print(_esc(f"  corrupt: block {i}: {state.corrupt[i]}"))
+            if len(ids) > 20:
+                con.print(_esc(f"  corrupt: {len(ids) - 20} more ({ranges(ids[20:])})"))
+        else:
+            con.print(_esc(f"  missing (never finished): block{'s' * (len(ids) != 1)} {ranges(ids)}"))
+    if state.owner is not None:
+        con.print(_esc(f"  in use: a sweep is writing it now (pid {state.owner.get('pid')} on "
+                       f"{state.owner.get('host')}); blocks may still be finishing"))
+    if not ok:
+        con.print("  run the sweep again with --out STORE --resume to compute the missing and damaged blocks")
+    return 0 if ok else 3
 
 
 def _rate(points_per_s: float) -> str:
@@ -1531,6 +1564,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         code = EXIT_USAGE
     except BrokenPipeError:
         code = 0
+    except OSError as exc:  # the file system refused a file after the checks (disk full, removed folder)
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"nernst: error: {where}{exc.strerror or ' '.join(str(exc).split())}\n")
+        code = EXIT_USAGE
     except Exception as exc:  # a bug: still one line, unless asked for the traceback
         if os.environ.get("NERNST_DEBUG"):
             raise

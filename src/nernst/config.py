@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .errors import InvalidParameter
+from .paths import check_input_file
 import re
 
 from .ions import lookup_ion, resolve_valence
@@ -332,10 +333,7 @@ def load_config(path: str | Path, name: str | None = None) -> CellSpec:
     """Read a TOML config file into a :class:`CellSpec` (errors name the key)."""
     p = Path(path)
     field = "config"
-    if not p.exists():
-        raise InvalidParameter(field, str(path), "file not found")
-    if not p.is_file():
-        raise InvalidParameter(field, str(path), "is not a file")
+    check_input_file(field, p)
     try:
         raw = p.read_bytes()
     except OSError as exc:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .config import spec_from_dict
 from .errors import InvalidParameter
+from .paths import exists
 from .specs import CellSpec
 
 __all__ = ["list_presets", "load_preset", "DEFAULT_PRESET", "list_cell_configs", "resolve_cell_config",
@@ -66,7 +67,7 @@ def list_cell_configs() -> list[dict]:
 def resolve_cell_config(config) -> Path:
     """A path to a cell config: the file itself, or a shipped cell of that name."""
     p = Path(config)
-    if p.exists() or p.suffix == ".toml" or len(p.parts) > 1:
+    if exists(p) or p.suffix == ".toml" or len(p.parts) > 1:
         return p
     files = _cell_files()
     if str(config) in files:

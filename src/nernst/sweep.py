@@ -47,6 +47,7 @@ from .overrides import mechanism_aliases as _mechanism_aliases
 from .overrides import set_path as _set_path
 from .overrides import with_value as _with_value
 from .errors import InvalidParameter, NernstError, SolverError
+from .sweepstore import EXTRA_NAME_BYTES, STORE_VERSION, SweepStore, open_store
 
 __all__ = ["Axis", "Sweep", "SweepResult", "load_sweep", "sweep_from_dict", "run_sweep", "open_sweep",
            "sensitivity", "model_parameters", "model_outputs", "MODELS"]
@@ -62,7 +63,6 @@ COST_S = {"rest": 2e-7, "steady": 2e-3, "scenario": 0.2, "spike": 2e-4, "cable":
 MAX_POINTS = 100_000_000
 MAX_AXES = 16
 MAX_FILE_BYTES = 1_000_000
-STORE_VERSION = 1
 
 
 # ---------------------------------------------------------------------------
@@ -860,7 +860,9 @@ def _base_data(kind: str, base, where: str):
     else:
         path = Path(base)
         name = path.stem
-        if not path.is_file():
+        from .paths import exists
+
+        if not exists(path) or not path.is_file():
             known = ", ".join(sorted(files))
             raise InvalidParameter(where, base, f"is neither a shipped {'preset' if kind == 'rest' else 'cell'} "
                                    f"({known}) nor a file")
@@ -1237,105 +1239,15 @@ def _template(sweep: Sweep, lazy: bool):
     return ds
 
 
-def _read_flags(array) -> np.ndarray:
-    """Done flags of a store; a flag that cannot be read (a torn write) counts as not done."""
-    try:
-        return np.asarray(array[:], dtype=bool)
-    except Exception:  # noqa: BLE001 - read the flags one by one
-        out = np.zeros(array.shape[0], dtype=bool)
-        for i in range(array.shape[0]):
-            try:
-                out[i] = bool(array[i])
-            except Exception:  # noqa: BLE001
-                out[i] = False
-        return out
-
-
-def _finished_mask(shape, chunks, done) -> np.ndarray:
-    """Points whose block has its done flag (the store's chunks are the blocks)."""
-    grid = tuple(-(-s // c) for s, c in zip(shape, chunks))
-    mask = np.zeros(shape, dtype=bool)
-    for task in np.flatnonzero(done):
-        idx = np.unravel_index(int(task), grid)
-        mask[tuple(slice(i * c, (i + 1) * c) for i, c in zip(idx, chunks))] = True
-    return mask
-
-
-class _Store:
-    """A Zarr store written block by block; ``task_done`` flags are written after the data."""
-
-    def __init__(self, path: Path, sweep: Sweep, resume: bool, overwrite: bool):
-        import zarr
-
-        self.path = path
-        self.sweep = sweep
-        if path.exists() and not resume and not overwrite:
-            raise InvalidParameter("out", str(path), "exists; resume it (--resume) or choose another path")
-        if resume and path.exists():
-            try:
-                g = zarr.open_group(str(path), mode="r+", use_consolidated=False)
-                attrs = dict(g.attrs)
-            except Exception:  # noqa: BLE001 - anything unreadable is not a store of ours
-                raise InvalidParameter("out", str(path), "is not a sweep store that can be resumed") from None
-            if attrs.get("nernst_sweep_key") != sweep.key:
-                raise InvalidParameter("out", str(path), "holds a different sweep (its file, base or axes changed); "
-                                       "choose another path")
-            self.group = g
-        else:
-            if path.exists():
-                import shutil
-
-                if not (path / ".zgroup").exists() and not (path / "zarr.json").exists():
-                    raise InvalidParameter("out", str(path), "exists and is not a Zarr store; not overwriting it")
-                shutil.rmtree(path)
-            ds = _template(sweep, lazy=True)
-            ds.to_zarr(str(path), mode="w", compute=False, zarr_format=2, consolidated=True)
-            self.group = zarr.open_group(str(path), mode="r+", use_consolidated=False)
-            self.group.create_array("task_done", shape=(sweep.n_tasks,), chunks=(1,), dtype="uint8", fill_value=0)
-        self.arrays = {o: self.group[o] for o in sweep.outputs}
-        self.done_array = self.group["task_done"]
-
-    def done(self) -> np.ndarray:
-        return _read_flags(self.done_array)
-
-    def write(self, task: int, sl: tuple, res: dict) -> None:
-        shape = tuple(s.stop - s.start for s in sl)
-        for o, arr in self.arrays.items():
-            arr[sl] = np.asarray(res[o], dtype=float).reshape(shape)
-        self.done_array[task] = 1  # last: a block without its flag is recomputed on resume
-
-
 def open_sweep(path):
     """Open a sweep store as an xarray Dataset labelled by the axes (lazy; ``.load()`` to read it all).
 
-    Points whose block never finished read as NaN; ``attrs['complete']`` says whether every block did.
+    Every finished block is checked against its checksum first.  Points whose block never finished, or
+    whose data is missing or does not match its checksum, read as NaN (a NernstWarning names the damaged
+    blocks); ``attrs['complete']`` says whether every block is finished and sound, ``attrs['tasks_done']``
+    and ``attrs['tasks_corrupt']`` count them.  :func:`nernst.sweepstore.verify_store` reports block by block.
     """
-    import xarray as xr
-    import zarr
-
-    p = Path(path)
-    if not p.exists():
-        raise InvalidParameter("store", str(path), "not found")
-    try:
-        ds = xr.open_zarr(str(p), consolidated=True)
-        flags = zarr.open_group(str(p), mode="r", use_consolidated=False)["task_done"]
-    except Exception as exc:  # noqa: BLE001
-        raise InvalidParameter("store", str(path), f"is not a nernst sweep store ({type(exc).__name__})") from None
-    done = _read_flags(flags)
-    if not done.all():  # a block without its flag may be half written: it reads as NaN
-        outputs = [v for v in ds.data_vars if v != "task_done"]
-        if outputs:
-            first = ds[outputs[0]]
-            chunks = first.encoding.get("chunks") or first.encoding.get("preferred_chunks")
-            if isinstance(chunks, dict):
-                chunks = tuple(chunks[d] for d in first.dims)
-            mask = xr.DataArray(_finished_mask(first.shape, tuple(chunks), done), dims=first.dims)
-            for v in outputs:
-                ds[v] = ds[v].where(mask)
-    ds.attrs["complete"] = int(bool(done.all()))
-    ds.attrs["tasks_done"] = int(done.sum())
-    ds.attrs["tasks"] = int(done.size)
-    return ds
+    return open_store(path)
 
 
 # ---------------------------------------------------------------------------
@@ -1357,6 +1269,7 @@ class SweepResult:
     elapsed_s: float
     store: Optional[str] = None
     compute_s: float = 0.0
+    notes: list = field(default_factory=list)
 
     @property
     def points_per_s(self) -> float:
@@ -1395,7 +1308,7 @@ class SweepResult:
                 "reused_points": self.reused_points, "failed_points": self.failed_points,
                 "errors": self.errors, "elapsed_s": self.elapsed_s, "compute_s": self.compute_s,
                 "points_per_s": self.points_per_s if self.computed_points else None,
-                "store": self.store, "outputs": stats}
+                "store": self.store, "notes": list(self.notes), "outputs": stats}
 
 
 def _pool_runner(workers: int):
@@ -1534,16 +1447,22 @@ def run_sweep(sweep: Sweep, out=None, backend: str = "auto", workers: Optional[i
     t0 = time.perf_counter()
     store = None
     if out is not None:
+        from .paths import check_output_file
+
         out = Path(out)
         if out.suffix.lower() != ".zarr":
             raise InvalidParameter("out", str(out), "must be a Zarr store, a path ending in .zarr")
-        parent = out.parent if str(out.parent) else Path(".")
-        if not parent.is_dir():
-            raise InvalidParameter("out", str(out), f"folder {str(parent)!r} does not exist")
-        store = _Store(out, sweep, resume, overwrite)
-        done = store.done()
-    else:
-        done = np.zeros(sweep.n_tasks, dtype=bool)
+        check_output_file("out", out, extra_name_bytes=EXTRA_NAME_BYTES, folder_ok=True)
+        store = SweepStore(out, sweep, lambda: _template(sweep, lazy=True), resume, overwrite)
+        try:
+            return _run(sweep, store, backend, workers, scheduler, progress, client, t0)
+        finally:
+            store.close()
+    return _run(sweep, None, backend, workers, scheduler, progress, client, t0)
+
+
+def _run(sweep, store, backend, workers, scheduler, progress, client, t0) -> SweepResult:
+    done = store.done() if store is not None else np.zeros(sweep.n_tasks, dtype=bool)
     mem = None if store is not None else _template(sweep, lazy=False)
 
     def size(task):
@@ -1615,10 +1534,15 @@ def run_sweep(sweep: Sweep, out=None, backend: str = "auto", workers: Optional[i
         if cluster is not None:
             cluster.close()
     elapsed = time.perf_counter() - t0
-    ds = open_sweep(out) if store is not None else mem
+    if store is not None:
+        store.close()  # before reading it back: the store is no longer in use
+        ds = open_sweep(store.path)
+    else:
+        ds = mem
     compute = t_compute[1] - t_compute[0] if t_compute[0] else 0.0
     return SweepResult(ds, sweep, backend, n_workers, state["computed"], reused, state["failed"], state["errors"],
-                       elapsed, None if out is None else str(out), compute)
+                       elapsed, None if store is None else str(store.path), compute,
+                       list(store.notes) if store is not None else [])
 
 
 def _connect(scheduler, workers):
