@@ -202,6 +202,21 @@ def test_adding_anions_with_counter_cations_keeps_v_physiological():
     assert np.all(np.abs(tr.voltage_mV) < 150)
 
 
+
+def test_adding_a_new_impermeant_species_is_recorded_from_the_event_on():
+    # A species the cell did not have (Y) appears at the event: 0 mM before it, and afterwards its amount
+    # (concentration x volume) stays what was added, 5 mM x the volume at the event (impermeant: no flux).
+    m = kay_like()
+    ss = steady_state(m)
+    tr = simulate(m, 600.0, initial=ss.state, protocol=Protocol((AddInside(100.0, "Y", 5.0, -1.0, "K"),)),
+                  n_points=61)
+    assert set(tr.impermeant_mM) == set(ss.state.impermeant_in) | {"Y"}
+    before, after = tr.t_s < 100.0, tr.t_s >= 100.0
+    assert np.all(tr.impermeant_mM["Y"][before] == 0.0)
+    w_event = tr.volume_um3[np.flatnonzero(after)[0]]
+    amount = tr.impermeant_mM["Y"][after] * tr.volume_um3[after]
+    np.testing.assert_allclose(amount, 5.0 * w_event, rtol=1e-12)
+
 def test_kcc2_lowers_chloride_below_the_passive_level():
     # Without KCC2, Cl is passive: E_Cl = V.  With KCC2 (K-Cl out) E_Cl < V.
     base = kay_like()

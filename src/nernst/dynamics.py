@@ -458,7 +458,7 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
     t_out = np.unique(np.concatenate([grid, [e.time_s for e in events]]))
 
     current_model, st = model, st0
-    seg_t, seg_out, applied, details = [], [], [], []
+    seg_t, seg_out, seg_x, applied, details = [], [], [], [], []
     exchanged = np.zeros(len(model.species))
     for k in range(len(cuts) - 1):
         t0, t1 = cuts[k], cuts[k + 1]
@@ -497,12 +497,20 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
             seg_out[-1] = {key: v[:-1] for key, v in seg_out[-1].items()}
         seg_t.append(ts_y)
         seg_out.append(layout.outputs(ys))
+        seg_x.append(list(st.impermeant_in))  # an event may add an impermeant species (add_inside)
         st = layout.state(ys[-1])
         exchanged = ys[-1, n:2 * n].copy()
         if progress is not None:
             progress(t1, duration_s)
 
     species = model.species
+    # impermeant species: every one that was ever in the cell, 0 before it was added
+    x_keys = list(dict.fromkeys(k for keys in seg_x for k in keys))
+    for o, keys in zip(seg_out, seg_x):
+        cols = np.zeros((o["amount_x"].shape[0], len(x_keys)))
+        for i, k in enumerate(keys):
+            cols[:, x_keys.index(k)] = o["amount_x"][:, i]
+        o["amount_x"] = cols
     cat = {key: np.concatenate([o[key] for o in seg_out]) for key in seg_out[0]}
     t_all = np.concatenate(seg_t)
     notes = [f"the protocol's event at {e.time_s:g} s ({e.describe()}) is at or after the end of the run "
@@ -523,7 +531,7 @@ def simulate(model: CellModel, duration_s: float, initial: CellState | None = No
         inside_mM={sp: cat["inside_mM"][:, i] for i, sp in enumerate(species)},
         outside_mM={sp: cat["outside_mM"][:, i] for i, sp in enumerate(species)},
         volume_um3=cat["volume_um3"],
-        impermeant_mM={key: cat["amount_x"][:, i] / cat["volume_um3"] for i, key in enumerate(st0.impermeant_in)},
+        impermeant_mM={key: cat["amount_x"][:, i] / cat["volume_um3"] for i, key in enumerate(x_keys)},
         model=current_model,
         initial=st0,
         final=st,
