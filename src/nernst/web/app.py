@@ -15,15 +15,25 @@ Four tabs share one URL state (:mod:`nernst.web.state`):
 The app adds no physics.  Bad values show a message next to the controls and
 the last good result stays on screen.  Sizes are bounded (ions per table,
 request bodies, run lengths).
+
+No request is answered with a 500.  Each callback checks what it receives
+(the helpers under "inputs" below) and :func:`_answer` turns a refusal, or an
+engine error, into the message by the control (or into "no update" where the
+callback has no message); the server (:func:`_guard_server`) checks the
+envelope of every callback request and answers a request outside the
+renderer's contract with a 400 or 404 and one plain line.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 import math
+import re
 from functools import lru_cache
 
-from ..errors import NernstError
+from ..errors import InvalidParameter, NernstError, _show
 from . import state as st
 
 __all__ = ["create_app"]
@@ -38,8 +48,156 @@ MAX_CABLE_WORK = 3e6
 CELL_RADIUS_UM = 10.0  # the cell whose capacitor is counted (a sphere 20 um across)
 GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
-# limits of the excitability controls (the engine checks again)
-LIMITS = {"I": (-200.0, 200.0), "dur": (1.0, 500.0), "temp": (0.0, 40.0), "d": (1.0, 1000.0), "L": (1.0, 100.0)}
+# limits of the excitability controls (the engine checks again): the field's name, its range and unit
+LIMITS = {"I": ("current", -200.0, 200.0, "µA/cm²"), "dur": ("duration", 1.0, 500.0, "ms"),
+          "temp": ("temperature", 0.0, 40.0, "°C"), "d": ("diameter", 1.0, 1000.0, "µm"),
+          "L": ("length", 1.0, 100.0, "mm")}
+MAX_RUNS = 4  # scenario runs kept for comparison (the store the page sends back)
+MAX_JSON_DEPTH = 64  # nesting of a callback request's JSON (the renderer's are about 6 deep)
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------------
+# inputs: what a callback receives, checked before the engine sees it
+# ---------------------------------------------------------------------------
+
+def _number(value, what: str) -> float:
+    """*value* as a finite float, or a NernstError "<what> <value> is not a number".
+
+    Numbers and their text are accepted (a table cell holds what was typed); booleans,
+    containers, numbers beyond a float (10**400) and nan/inf are not."""
+    if value is None or value == "":
+        raise NernstError(f"{what} is empty")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise NernstError(f"{what} {_show(value)} is not a number")
+    try:
+        v = float(value)
+    except ValueError:
+        raise NernstError(f"{what} {_show(value)} is not a number") from None
+    except OverflowError:
+        raise NernstError(f"{what} {_show(value)} is too large") from None
+    if not math.isfinite(v):
+        raise NernstError(f"{what} {_show(value)} is not a finite number")
+    return v
+
+
+def _label(text: str) -> str:
+    """A name the user typed (an ion's symbol), short enough for a message."""
+    text = " ".join(text.split())
+    return text if len(text) <= 16 else text[:13] + "..."
+
+
+def _rows(rows) -> list:
+    """The ion table as the page holds it: a list of at most MAX_IONS rows, each a mapping."""
+    if rows is None:
+        return []
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise NernstError("the ion table is not a list of rows")
+    if len(rows) > st.MAX_IONS:
+        raise NernstError(f"at most {st.MAX_IONS} ions")
+    return rows
+
+
+def _text_or_none(value):
+    """A dropdown's value: text, or None for anything else."""
+    return value if isinstance(value, str) else None
+
+
+def _step(k, n: int) -> int:
+    """A story step from the page's store, clamped to the story's 0..n-1."""
+    if k is None:
+        return 0
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise NernstError(f"story step {_show(k)} is not a whole number")
+    return min(max(k, 0), n - 1)
+
+
+def _checked(name, value) -> float:
+    """An excitability control's value, within LIMITS; the message names the field and its range."""
+    field, lo, hi, unit = LIMITS[name]
+    v = _number(value, field)
+    if not lo <= v <= hi:
+        raise InvalidParameter(field, value, f"must be between {lo:g} and {hi:g} {unit}")
+    return v
+
+
+def _ticked(value, field: str) -> bool:
+    """A checklist's value (a list of the ticked options; None when untouched)."""
+    if value is None:
+        return False
+    if not isinstance(value, list):
+        raise InvalidParameter(field, value, "is not a list of ticked options")
+    return bool(value)
+
+
+def _series(values, gaps: bool = True) -> bool:
+    """A list of finite numbers (None allowed where *gaps*: a value the JSON encoder could not write)."""
+    return isinstance(values, list) and all((v is None and gaps) or st.finite_number(v) for v in values)
+
+
+def _run_problem(r):
+    """Why *r* is not a run as scenario_run returns it (None when it is one)."""
+    if not isinstance(r, dict):
+        return "is not a mapping"
+    for key in ("name", "title"):
+        if not isinstance(r.get(key), str):
+            return f"has no text {key!r}"
+    t = r.get("t_s")
+    if not _series(t, gaps=False):
+        return "has no list of times 't_s'"
+    if not (_series(r.get("v")) and len(r["v"]) == len(t)):
+        return "has no list 'v' as long as its times"
+    inside = r.get("inside")
+    if not (isinstance(inside, dict)
+            and all(isinstance(ion, str) and _series(c) and len(c) == len(t) for ion, c in inside.items())):
+        return "has no concentrations 'inside' as long as its times"
+    for key in ("summary", "warnings"):
+        if not (isinstance(r.get(key, []), list) and all(isinstance(x, str) for x in r.get(key, []))):
+            return f"has a {key!r} that is not a list of lines"
+    return None
+
+
+def _runs(runs) -> list:
+    """The stored scenario runs (scn-runs), each checked to have the shape scenario_run gives it."""
+    if runs is None:
+        return []
+    if not isinstance(runs, list) or len(runs) > MAX_RUNS:
+        raise NernstError(f"the stored runs are not a list of at most {MAX_RUNS} runs")
+    for k, r in enumerate(runs):
+        problem = _run_problem(r)
+        if problem:
+            raise NernstError(f"stored run {k + 1} {problem}")
+    return runs
+
+
+def _listed(problems, most: int = 8) -> str:
+    """Problems on one line, the first *most* of them and a count of the rest."""
+    shown = "; ".join(" ".join(p.split()) for p in problems[:most])
+    return shown + (f"; and {len(problems) - most} more" if len(problems) > most else "")
+
+
+def _answer(n_outputs: int, msg_at=None, prefix: str = "Not updated"):
+    """Decorator for a callback body: a NernstError it raises (an input refused by the checks above,
+    or by the engine) leaves every output as it is and, where the callback has a message output
+    (index *msg_at*), puts "<prefix>: <the error's one line>" there.  Other exceptions are bugs:
+    they are not caught here, and the server answers them with a 400 (:func:`_guard_server`)."""
+    def wrap(func):
+        @functools.wraps(func)
+        def inner(*args):
+            try:
+                return func(*args)
+            except NernstError as exc:
+                from dash import no_update
+
+                if n_outputs == 1:
+                    return no_update
+                out = [no_update] * n_outputs
+                if msg_at is not None:
+                    out[msg_at] = f"{prefix}: {' '.join(str(exc).split())}"
+                return tuple(out)
+        return inner
+    return wrap
 
 
 # ---------------------------------------------------------------------------
@@ -59,6 +217,8 @@ def _preset_rows(name: str):
 
 
 def preset_rows(name: str):
+    if not isinstance(name, str):  # (lru_cache would fail on an unhashable name)
+        raise InvalidParameter("preset", name, "is not a preset name")
     rows, t, title = _preset_rows(name)
     return [dict(r) for r in rows], t, title
 
@@ -72,13 +232,15 @@ def _spec(rows, temperature):
 
 def _table_config(rows, temperature) -> dict:
     """The ion table as a preset-style mapping (what a config file would hold)."""
+    rows = _rows(rows)
     if not rows:
         raise NernstError("the table is empty: add at least one ion")
-    if len(rows) > st.MAX_IONS:
-        raise NernstError(f"at most {st.MAX_IONS} ions")
     ions = {}
     for k, r in enumerate(rows):
-        sym = str(r.get("ion") or "").strip()
+        sym = r.get("ion")
+        if not isinstance(sym, (str, type(None))):
+            raise NernstError(f"row {k + 1}: the ion's symbol {_show(sym)} is not text")
+        sym = (sym or "").strip()
         if not sym:
             raise NernstError(f"row {k + 1}: the ion needs a symbol (e.g. K, Na, Cl, A)")
         entry = {}
@@ -87,17 +249,10 @@ def _table_config(rows, temperature) -> dict:
             if v is None or v == "":
                 if key == "z":
                     continue  # known ions have a default valence
-                raise NernstError(f"{sym}: {name} is empty")
-            try:
-                entry[name] = float(v)
-            except (TypeError, ValueError):
-                raise NernstError(f"{sym}: {name} {v!r} is not a number") from None
+                raise NernstError(f"{_label(sym)}: {name} is empty")
+            entry[name] = _number(v, f"{_label(sym)}: {name}")
         ions[sym] = entry
-    try:
-        t = float(temperature)
-    except (TypeError, ValueError):
-        raise NernstError(f"temperature {temperature!r} is not a number") from None
-    return {"temperature_c": t, "ions": ions}
+    return {"temperature_c": _number(temperature, "temperature"), "ions": ions}
 
 
 MAP_POINTS = 41  # per axis of the V_rest map
@@ -127,11 +282,11 @@ def _map_axis(key, cfg):
 
 
 @lru_cache(maxsize=32)
-def _rest_map(rows_key, temperature, mx, my):
+def _rest_map(cfg_key, mx, my):
     from ..sweep import run_sweep, sweep_from_dict
 
-    rows = [dict(r) for r in rows_key]
-    cfg = _table_config(rows, temperature)
+    t, ions = cfg_key
+    cfg = {"temperature_c": t, "ions": {sym: dict(entry) for sym, entry in ions}}
     if mx == my:
         raise NernstError("choose two different parameters for the map")
     ax, ay = _map_axis(mx, cfg), _map_axis(my, cfg)
@@ -149,18 +304,17 @@ def rest_map(rows, temperature, mx, my) -> dict:
     for k in (mx, my):
         if not isinstance(k, str) or not MAP_AXIS.fullmatch(k):
             raise NernstError("choose the map's two parameters")
-    key = tuple(tuple(sorted((k, v) for k, v in r.items())) for r in (rows or []))
-    try:
-        return _rest_map(key, temperature, mx, my)
-    except TypeError:  # unhashable junk in a cell
-        raise NernstError("the table holds a value that is not a number") from None
+    cfg = _table_config(rows, temperature)  # checked here: the cache's key holds only its numbers
+    key = (cfg["temperature_c"], tuple((sym, tuple(sorted(e.items()))) for sym, e in cfg["ions"].items()))
+    return _rest_map(key, mx, my)
 
 
 def map_options(rows) -> list:
     """The map's axis choices for the ions in the table."""
     opts = []
-    for r in rows or []:
-        sym = str(r.get("ion") or "").strip()
+    for r in _rows(rows):
+        sym = r.get("ion")
+        sym = sym.strip() if isinstance(sym, str) else ""
         if not sym:
             continue
         opts += [{"label": f"{sym} outside (mM)", "value": f"{sym}.outside"},
@@ -399,10 +553,13 @@ def story_text(steps, k):
     return "\n\n".join(parts)
 
 
-def scenario_names():
+@lru_cache(maxsize=1)
+def scenario_names() -> tuple:
+    """The shipped scenarios (read once: every page load checks its link's scenario against them)."""
     from ..presets import list_cell_configs
 
-    return [c["name"] for c in list_cell_configs() if c["name"].startswith("scenario_")] + ["kay2017", "duesterwald2018"]
+    names = [c["name"] for c in list_cell_configs() if c["name"].startswith("scenario_")]
+    return tuple(names + ["kay2017", "duesterwald2018"])
 
 
 def scenario_run(name: str, progress=None):
@@ -411,8 +568,8 @@ def scenario_run(name: str, progress=None):
     from ..dynamics import simulate
     from ..presets import resolve_cell_config
 
-    if name not in scenario_names():
-        raise NernstError(f"unknown scenario {name!r}")
+    if not isinstance(name, str) or name not in scenario_names():
+        raise InvalidParameter("scenario", name, "is not one of the scenarios")
     cfg = load_cell_config(resolve_cell_config(name))
     d = cfg.duration_s or 3600.0
     traj = simulate(cfg.model, d, initial=cfg.initial_state(), n_points=400, protocol=cfg.protocol,
@@ -441,17 +598,6 @@ def scenario_figure(runs):
     fig.update_yaxes(title="mM", type="log", row=2, col=1)
     fig.update_xaxes(title="time (min)", row=2, col=1)
     return _layout(fig, "Scenario time courses" + (" (compare)" if len(runs) > 1 else ""), 560)
-
-
-def _check(name, value):
-    lo, hi = LIMITS[name]
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise NernstError(f"{name}: {value!r} is not a number") from None
-    if not (math.isfinite(v) and lo <= v <= hi):
-        raise NernstError(f"{name}: must be between {lo:g} and {hi:g}")
-    return v
 
 
 @lru_cache(maxsize=32)
@@ -697,6 +843,135 @@ def warm_up() -> None:
         pass
 
 
+# ---------------------------------------------------------------------------
+# the server: callback envelopes checked, no exception answered with a 500
+# ---------------------------------------------------------------------------
+
+_JSON_MARKS = re.compile(rb'[\[\]{}"\\]')
+_OPEN, _QUOTE, _BACKSLASH = b"[{", ord('"'), ord("\\")
+
+
+def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text nests more than *limit* arrays/objects deep.
+
+    A scan over the brackets and quotes, without recursion, done before the parser (which
+    recurses, and fails with a RecursionError on JSON nested 10**4 deep)."""
+    depth, in_string, escaped = 0, False, -1
+    for m in _JSON_MARKS.finditer(raw):
+        i = m.start()
+        if i == escaped:  # the character after a backslash inside a string
+            continue
+        c = raw[i]
+        if in_string:
+            if c == _BACKSLASH:
+                escaped = i + 1
+            elif c == _QUOTE:
+                in_string = False
+        elif c == _QUOTE:
+            in_string = True
+        elif c in _OPEN:
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _prop(x) -> bool:
+    """A component property as the renderer names it: {"id": str, "property": str, ...}."""
+    return isinstance(x, dict) and isinstance(x.get("id"), str) and isinstance(x.get("property"), str)
+
+
+def envelope_problem(body, callbacks: dict):
+    """Why *body* is not a callback request as the Dash renderer sends one: (status, line), or None.
+
+    *callbacks* is the app's ``callback_map``.  The explorer has no pattern-matching callbacks,
+    so every input and state is one property of a component with a string id."""
+    if not isinstance(body, dict):
+        return 400, "the request body is not a JSON object"
+    output = body.get("output")
+    if not isinstance(output, str):
+        return 400, "'output' is not a string"
+    cb = callbacks.get(output)
+    if cb is None or "callback" not in cb:  # (the figure buttons' callbacks run in the browser)
+        return 404, "no server callback has this output"
+    multi = output.startswith("..")
+    outputs = body.get("outputs")
+    if not (isinstance(outputs, list) and all(_prop(o) for o in outputs) if multi else _prop(outputs)):
+        return 400, "'outputs' is not a property or a list of properties"
+    parts = output[2:-2].split("...") if multi else [output]  # "id.property@hash" each
+    declared = [tuple(part.split("@")[0].rsplit(".", 1)) for part in parts]
+    if [(o["id"], o["property"].split("@")[0]) for o in (outputs if multi else [outputs])] != declared:
+        return 400, "'outputs' are not those of the callback"
+    for key, required in (("inputs", True), ("state", False)):
+        items = body.get(key) if required or key in body else []
+        if not isinstance(items, list) or not all(_prop(i) for i in items):
+            return 400, f"'{key}' is not a list of properties"
+        if [(i["id"], i["property"]) for i in items] != [(d["id"], d["property"]) for d in cb[key]]:
+            return 400, f"'{key}' are not those of the callback"
+    changed = body.get("changedPropIds", [])
+    inputs = {f"{d['id']}.{d['property']}" for d in cb["inputs"]}
+    if not isinstance(changed, list) or not all(isinstance(c, str) and c in inputs for c in changed):
+        return 400, "'changedPropIds' are not inputs of the callback"
+    return None
+
+
+def _plain(line: str, status: int):
+    from flask import Response
+
+    return Response(line + "\n", status=status, mimetype="text/plain")
+
+
+def _guard_server(app) -> None:
+    """Check each callback request before Dash reads it, and answer what still fails with a 4xx.
+
+    * ``POST /_dash-update-component``: a JSON object, at most MAX_JSON_DEPTH deep, whose output,
+      inputs, state and changedPropIds are those of one server callback (:func:`envelope_problem`);
+      else 400 (404 for an output no server callback has), with one plain line;
+    * a component file Dash does not serve: 404;
+    * anything else a Dash route raises (a bug: logged with its traceback): 400, or 404 for files.
+    HTTP errors keep their status (413 for a body over MAX_REQUEST_BYTES, 405, ...)."""
+    from dash.exceptions import CallbackException, DependencyException
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    server = app.server
+    prefix = app.config.routes_pathname_prefix
+    update, files = prefix + "_dash-update-component", prefix + "_dash-component-suites/"
+
+    @server.before_request
+    def _check_envelope():
+        if request.path != update or request.method != "POST":
+            return None
+        if not request.is_json:
+            return _plain("a callback request is JSON (Content-Type: application/json)", 415)
+        if json_too_deep(request.get_data(cache=True)):  # over MAX_REQUEST_BYTES: 413 from here
+            return _plain(f"the request nests deeper than {MAX_JSON_DEPTH} levels", 400)
+        problem = envelope_problem(request.get_json(silent=True), app.callback_map)
+        if problem:
+            status, line = problem
+            return _plain(f"not a callback request: {line}", status)
+        return None
+
+    @server.errorhandler(CallbackException)
+    def _not_this_callback(_err):
+        return _plain("not a callback request: the outputs are not those of the callback", 400)
+
+    @server.errorhandler(DependencyException)
+    def _no_such_file(_err):
+        return _plain("no such component file", 404)
+
+    @server.errorhandler(Exception)
+    def _last_resort(err):
+        if isinstance(err, HTTPException):
+            return err
+        log.error("%s %s failed", request.method, request.path, exc_info=err)
+        if request.path.startswith(files):
+            return _plain("no such component file", 404)
+        return _plain("the request could not be answered: a value in it is outside what the page sends", 400)
+
+
 def _background_manager():
     """Long runs (scenarios) go to worker processes, with their state in a private disk cache."""
     import tempfile
@@ -721,6 +996,7 @@ def create_app():
                background_callback_manager=manager,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    _guard_server(app)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
     tabs = [("equilibrium", "Equilibrium", _layout_equilibrium()), ("story", "Story", _layout_story()),
             ("scenarios", "Scenarios", _layout_scenarios()), ("excitability", "Excitability", _layout_excitability())]
@@ -745,25 +1021,29 @@ def create_app():
         Output("url-loaded", "data"), Output("eq-map-link", "data"),
         Input("url", "search"), State("url-loaded", "data"),
     )
+    @_answer(15, msg_at=12, prefix="The link was not read")
     def from_url(search, loaded):
         # Only the first load reads the link; later changes of the address are our own writes
         # (to_url), and reading them back would undo what the user is typing.
         if loaded:
             return (no_update,) * 15
-        s, problems = st.parse_query(search or "")
+        s, problems = st.parse_query(search)  # never raises: what it cannot read is in problems
         try:
             rows, t, _title = preset_rows(s["preset"])
         except NernstError:
             problems.append(f"unknown preset {s['preset']!r}")
             s["preset"] = st.DEFAULTS["preset"]
             rows, t, _title = preset_rows(s["preset"])
+        if s["scn"] not in scenario_names():
+            problems.append(f"unknown scenario {s['scn']!r}")
+            s["scn"] = st.DEFAULTS["scn"]
         if s["ions"] is not None:
             rows = s["ions"]
         if s["T"] is not None:
             t = s["T"]
-        msg = ("Some settings in the link were ignored: " + "; ".join(problems)) if problems else ""
+        msg = ("Some settings in the link were ignored: " + _listed(problems)) if problems else ""
         return (s["tab"], s["preset"], t, rows, s["I"], s["dur"], s["temp"], s["d"], s["L"],
-                ["passive"] if s["passive"] else [], max(int(s["step"]), 0), s["scn"], msg, True, [s["mx"], s["my"]])
+                ["passive"] if s["passive"] else [], s["step"], s["scn"], msg, True, [s["mx"], s["my"]])
 
     # --- controls -> URL --------------------------------------------------------
     @app.callback(
@@ -775,7 +1055,9 @@ def create_app():
         Input("eq-map-y", "value"), State("url", "search"),
         prevent_initial_call=True,
     )
+    @_answer(1)
     def to_url(tab, preset, temp, rows, cur, dur, xtemp, d, length, passive, step, scn, mx, my, current):
+        # encode_query leaves out what is not well-formed, so a bad control never reaches the link
         try:
             p_rows, p_t, _ = preset_rows(preset)
         except NernstError:
@@ -789,22 +1071,21 @@ def create_app():
     # --- equilibrium --------------------------------------------------------------
     @app.callback(Output("eq-table", "data", allow_duplicate=True), Output("eq-temp", "value", allow_duplicate=True),
                   Input("eq-preset", "value"), State("url", "search"), prevent_initial_call=True)
+    @_answer(2)
     def load_preset_rows(preset, search):
         # Fired by the user's choice, and once on load when the link names a preset: then the
         # address still holds that preset and from_url has already set the link's table and temperature.
-        s, _ = st.parse_query(search or "")
+        s, _ = st.parse_query(search)
         if s.get("preset") == preset:
             return no_update, no_update
-        try:
-            rows, t, _ = preset_rows(preset)
-        except NernstError:
-            return no_update, no_update
+        rows, t, _ = preset_rows(preset)  # an unknown name: NernstError, nothing changes
         return rows, t
 
     @app.callback(Output("eq-table", "data", allow_duplicate=True), Input("eq-add", "n_clicks"),
                   State("eq-table", "data"), prevent_initial_call=True)
+    @_answer(1)
     def add_ion(_, rows):
-        rows = list(rows or [])
+        rows = list(_rows(rows))
         if len(rows) >= st.MAX_IONS:
             return no_update
         rows.append({"ion": "X", "z": -1, "inside": 10.0, "outside": 10.0, "P": 0.0})
@@ -815,11 +1096,9 @@ def create_app():
         Output("eq-equations", "children"), Output("eq-summary", "children"), Output("eq-msg", "children"),
         Input("eq-table", "data"), Input("eq-temp", "value"),
     )
+    @_answer(6, msg_at=5)
     def update_equilibrium(rows, temp):
-        try:
-            view = equilibrium_view(rows, temp)
-        except NernstError as exc:
-            return no_update, no_update, no_update, no_update, no_update, f"Not updated: {exc}"
+        view = equilibrium_view(rows, temp)
         rep = view["report"]
         summary = html.Span([
             "V_rest (GHK) = ", html.B(f"{rep.ghk_mV:+.2f} mV", id="eq-vrest"),
@@ -833,11 +1112,14 @@ def create_app():
     @app.callback(Output("eq-map-x", "options"), Output("eq-map-y", "options"), Output("eq-map-x", "value"),
                   Output("eq-map-y", "value"), Input("eq-table", "data"), Input("eq-map-link", "data"),
                   State("eq-map-x", "value"), State("eq-map-y", "value"))
+    @_answer(4)
     def update_map_options(rows, link, mx, my):
-        opts = map_options(rows)
+        opts = map_options(rows)  # a table that is not a list of rows: NernstError, nothing changes
         if not rows:  # the table is not there yet (page load): keep the axes for it
             return opts, opts, no_update, no_update
         valid = {o["value"] for o in opts}
+        link = [_text_or_none(a) for a in link] if isinstance(link, list) and len(link) == 2 else None
+        mx, my = _text_or_none(mx), _text_or_none(my)
         wanted = [mx, my] if ctx.triggered_id == "eq-table" else list(link or [mx, my])
         fallback = list(link or []) + [st.DEFAULTS["mx"], st.DEFAULTS["my"]] + [o["value"] for o in opts]
         out = []
@@ -850,30 +1132,29 @@ def create_app():
     @app.callback(Output("eq-map", "figure"), Output("eq-map-msg", "children"),
                   Input("eq-table", "data"), Input("eq-temp", "value"), Input("eq-map-x", "value"),
                   Input("eq-map-y", "value"), Input("tabs", "value"))
+    @_answer(2, msg_at=1, prefix="Map not updated")
     def update_map(rows, temp, mx, my, tab):
         if tab != "equilibrium":
             return no_update, no_update
-        try:
-            m = rest_map(rows, temp, mx, my)
-        except NernstError as exc:
-            return no_update, f"Map not updated: {exc}"
-        return map_figure(m), ""
+        return map_figure(rest_map(rows, temp, mx, my)), ""
 
     # --- story --------------------------------------------------------------------
     @app.callback(Output("story-step", "data", allow_duplicate=True), Input("story-prev", "n_clicks"),
                   Input("story-next", "n_clicks"), State("story-step", "data"), prevent_initial_call=True)
+    @_answer(1)
     def step_story(_, __, k):
         n = len(story_steps())
-        k = int(k or 0) + (1 if ctx.triggered_id == "story-next" else -1)
+        k = _step(k, n) + (1 if ctx.triggered_id == "story-next" else -1)
         return min(max(k, 0), n - 1)
 
     @app.callback(Output("story-graph", "figure"), Output("story-text", "children"), Output("story-pos", "children"),
                   Input("story-step", "data"), Input("tabs", "value"))
+    @_answer(3)
     def show_story(k, tab):
         if tab != "story":
             return no_update, no_update, no_update
         steps = story_steps()
-        k = min(max(int(k or 0), 0), len(steps) - 1)
+        k = _step(k, len(steps))
         return story_figure(steps, k), story_text(steps, k), f"step {k} of {len(steps) - 1}"
 
     # --- scenarios ----------------------------------------------------------------
@@ -884,18 +1165,15 @@ def create_app():
                   running=[(Output("scn-run", "disabled"), True, False), (Output("scn-stop", "disabled"), False, True)],
                   cancel=[Input("scn-stop", "n_clicks")],
                   progress=[Output("scn-progress", "value"), Output("scn-progress", "max")])
+    @_answer(2, msg_at=1, prefix="Not run")
     def run_scenario(set_progress, _, name, compare, runs):
         # runs in a worker process: the page stays live, Stop cancels it, the bar shows simulated time
         def report(done, total):
             set_progress((str(int(done)), str(int(total))))
 
-        try:
-            run = scenario_run(name, report)
-        except NernstError as exc:
-            return no_update, f"Not run: {exc}"
-        runs = list(runs or []) if compare else []
-        runs = [r for r in runs if r["name"] != name][-3:] + [run]
-        return runs, ""
+        earlier = _runs(runs) if _ticked(compare, "compare") else []  # checked before a long run
+        run = scenario_run(name, report)
+        return [r for r in earlier if r["name"] != name][-(MAX_RUNS - 1):] + [run], ""
 
     @app.callback(Output("scn-runs", "data", allow_duplicate=True), Output("scn-progress", "value", allow_duplicate=True),
                   Input("scn-clear", "n_clicks"), prevent_initial_call=True)
@@ -903,15 +1181,19 @@ def create_app():
         return [], "0"
 
     @app.callback(Output("scn-summary", "children"), Input("scn-runs", "data"))
+    @_answer(1)
     def scenario_summary(runs):
         # what the figure shows, in words: the last run's events, extremes and end (as `nernst simulate`)
+        runs = _runs(runs)
         if not runs:
             return ""
         r = runs[-1]
         return "\n".join([r["title"]] + [f"warning: {w}" for w in r.get("warnings", [])] + r.get("summary", []))
 
     @app.callback(Output("scn-graph", "figure"), Input("scn-runs", "data"))
+    @_answer(1)
     def show_scenarios(runs):
+        runs = _runs(runs)
         if not runs:
             fig = _layout(_go().Figure(), "Press Run to simulate a scenario", 200)
             fig.update_xaxes(visible=False)
@@ -923,13 +1205,11 @@ def create_app():
     @app.callback(Output("ex-graph", "figure"), Output("ex-summary", "children"), Output("ex-msg", "children"),
                   Input("ex-current", "value"), Input("ex-duration", "value"), Input("ex-temp", "value"),
                   Input("tabs", "value"))
+    @_answer(3, msg_at=2)
     def update_spike(cur, dur, temp, tab):
         if tab != "excitability":
             return no_update, no_update, no_update
-        try:
-            r = spike_run(_check("I", cur), _check("dur", dur), _check("temp", temp))
-        except NernstError as exc:
-            return no_update, no_update, f"Not updated: {exc}"
+        r = spike_run(_checked("I", cur), _checked("dur", dur), _checked("temp", temp))
         f = r["features"]
         from ..excitability import spikes_phrase
 
@@ -939,13 +1219,11 @@ def create_app():
     @app.callback(Output("cb-graph", "figure"), Output("cb-summary", "children"), Output("cb-msg", "children"),
                   Input("cb-diameter", "value"), Input("cb-length", "value"), Input("cb-passive", "value"),
                   Input("ex-temp", "value"), Input("tabs", "value"))
+    @_answer(3, msg_at=2)
     def update_cable(d, length, passive, temp, tab):
         if tab != "excitability":
             return no_update, no_update, no_update
-        try:
-            c = cable_run(_check("d", d), _check("L", length), bool(passive), _check("temp", temp))
-        except NernstError as exc:
-            return no_update, no_update, f"Not updated: {exc}"
+        c = cable_run(_checked("d", d), _checked("L", length), _ticked(passive, "passive"), _checked("temp", temp))
         s = c["summary"]
         v = s["velocity_m_s"]
         txt = (f"velocity {'-' if v is None else f'{v:.2f} m/s'} ({s['velocity_kind']}); "
@@ -958,20 +1236,20 @@ def create_app():
                   State("eq-table", "data"), State("eq-temp", "value"), State("ex-current", "value"),
                   State("ex-duration", "value"), State("ex-temp", "value"), State("scn-runs", "data"),
                   prevent_initial_call=True)
+    @_answer(1)
     def download(_, __, ___, rows, temp, cur, dur, xtemp, runs):
-        try:
-            if ctx.triggered_id == "eq-csv-btn":
-                return {"content": equilibrium_csv(equilibrium_view(rows, temp)), "filename": "nernst_equilibrium.csv"}
-            if ctx.triggered_id == "ex-csv-btn":
-                r = spike_run(_check("I", cur), _check("dur", dur), _check("temp", xtemp))
-                lines = ["t_ms,V_mV,I_Na,I_K,I_L"] + [
-                    f"{a},{b},{c},{d},{e}" for a, b, c, d, e in zip(r["t"], r["v"], r["I_Na"], r["I_K"], r["I_L"])]
-                return {"content": "\n".join(lines) + "\n", "filename": "nernst_spike.csv"}
-            if runs:
-                lines = ["scenario,t_s,V_mV"] + [f"{r['name']},{t},{v}" for r in runs for t, v in zip(r["t_s"], r["v"])]
-                return {"content": "\n".join(lines) + "\n", "filename": "nernst_scenarios.csv"}
-        except NernstError:
-            return no_update
+        # a value that does not pass the checks: no file (the tab's own message says why)
+        if ctx.triggered_id == "eq-csv-btn":
+            return {"content": equilibrium_csv(equilibrium_view(rows, temp)), "filename": "nernst_equilibrium.csv"}
+        if ctx.triggered_id == "ex-csv-btn":
+            r = spike_run(_checked("I", cur), _checked("dur", dur), _checked("temp", xtemp))
+            lines = ["t_ms,V_mV,I_Na,I_K,I_L"] + [
+                f"{a},{b},{c},{d},{e}" for a, b, c, d, e in zip(r["t"], r["v"], r["I_Na"], r["I_K"], r["I_L"])]
+            return {"content": "\n".join(lines) + "\n", "filename": "nernst_spike.csv"}
+        runs = _runs(runs)
+        if runs:
+            lines = ["scenario,t_s,V_mV"] + [f"{r['name']},{t},{v}" for r in runs for t, v in zip(r["t_s"], r["v"])]
+            return {"content": "\n".join(lines) + "\n", "filename": "nernst_scenarios.csv"}
         return no_update
 
     for prefix, graph in (("eq", "eq-graph"), ("ex", "ex-graph"), ("scn", "scn-graph")):

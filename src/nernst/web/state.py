@@ -6,20 +6,32 @@ ions=K,1,140,5,1;Na,1,15,145,0.05``.  Parsing is strict but never fatal: a
 value that does not parse is dropped (and reported), the rest is kept.
 Nothing here is evaluated; numbers go through ``float`` and names are
 checked against fixed lists.  Physics validation happens in the engine.
+
+Limits: a link is read up to :data:`MAX_QUERY` characters, and of its
+settings the first :data:`MAX_FIELDS` (a link the explorer writes has at most
+14); further settings, and names that are not settings, are ignored and
+reported, never an error.  Writing is as careful: a control holding a value
+of the wrong type is left out of the link.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 from typing import Dict, List, Tuple
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["TABS", "DEFAULTS", "MAX_IONS", "MAP_AXIS", "parse_query", "encode_query", "ions_to_text", "ions_from_text"]
+__all__ = ["TABS", "DEFAULTS", "MAX_IONS", "MAX_FIELDS", "MAP_AXIS", "parse_query", "encode_query", "ions_to_text",
+           "ions_from_text"]
 
 TABS = ("equilibrium", "story", "scenarios", "excitability")
 MAX_IONS = 12
 MAX_QUERY = 4000  # characters: far more than any real state, small enough to refuse junk
+MAX_FIELDS = 32  # settings read from a link; further ones are ignored (and reported)
+MAX_STEP = 1000  # a story step in a link (the story has a handful; the page clamps to its last)
+_LISTED = 5  # unknown setting names quoted one by one in the message; the rest are counted
+_NAME = re.compile(r"[a-z0-9_]{1,64}")
 _SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}$")
 #: A map axis: an ion's inside, outside or permeability (P), or the temperature (T).
 MAP_AXIS = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,7}\.(inside|outside|P)|T)$")
@@ -80,65 +92,138 @@ def ions_from_text(text: str) -> Tuple[List[dict], List[str]]:
     return rows, problems
 
 
-def parse_query(search: str) -> Tuple[dict, List[str]]:
-    """The state in a query string (with defaults for what is missing) and a list of problems."""
+def _quote(value: str) -> str:
+    """A value from the link, quoted for a message (long ones shortened)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _read(key: str, value: str, state: dict, problems: List[str]) -> None:
+    """Set *state[key]* from its text in a link, or add the reason it is dropped to *problems*."""
+    if key == "tab":
+        if value in TABS:
+            state["tab"] = value
+        else:
+            problems.append(f"unknown tab {_quote(value)}")
+    elif key in ("mx", "my"):
+        if MAP_AXIS.fullmatch(value):
+            state[key] = value
+        else:
+            problems.append(f"map axis {_quote(value)} is not ion.inside, ion.outside, ion.P or T")
+    elif key in ("preset", "scn"):
+        if _NAME.fullmatch(value):
+            state[key] = value
+        else:
+            problems.append(f"{key} {_quote(value)} is not a name")
+    elif key == "ions":
+        rows, bad = ions_from_text(value)
+        problems += bad
+        if rows:
+            state["ions"] = rows
+    elif key in _NUMBERS:
+        try:
+            v = float(value)
+        except ValueError:
+            problems.append(f"{key}={_quote(value)} is not a number")
+            return
+        if math.isfinite(v):
+            state[key] = v
+        else:
+            problems.append(f"{key}={_quote(value)} is not finite")
+    else:  # _INTS
+        top = 1 if key == "passive" else MAX_STEP
+        try:
+            v = int(value)
+        except ValueError:
+            problems.append(f"{key}={_quote(value)} is not a whole number")
+            return
+        if 0 <= v <= top:
+            state[key] = v
+        else:
+            problems.append(f"{key}={_quote(value)} is not between 0 and {top}")
+
+
+def parse_query(search) -> Tuple[dict, List[str]]:
+    """The state in a query string (with defaults for what is missing) and a list of problems.
+
+    Never raises: a link that is not text, too long, or holds more than :data:`MAX_FIELDS` settings
+    is read as far as the limits allow, and what was dropped is said in the problems."""
     state = dict(DEFAULTS)
     problems: List[str] = []
-    if not search:
+    if search is None or search == "":
         return state, problems
+    if not isinstance(search, str):
+        return state, ["the link is not text; it was ignored"]
     if len(search) > MAX_QUERY:
         return state, [f"the link is longer than {MAX_QUERY} characters; it was ignored"]
-    q = parse_qs(search.lstrip("?"), keep_blank_values=False, max_num_fields=32)
-    for key, values in q.items():
-        value = values[-1]
-        if key == "tab":
-            if value in TABS:
-                state["tab"] = value
-            else:
-                problems.append(f"unknown tab {value!r}")
-        elif key in ("mx", "my"):
-            if MAP_AXIS.fullmatch(value):
-                state[key] = value
-            else:
-                problems.append(f"map axis {value!r} is not ion.inside, ion.outside, ion.P or T")
-        elif key in ("preset", "scn"):
-            if re.fullmatch(r"[a-z0-9_]{1,64}", value):
-                state[key] = value
-            else:
-                problems.append(f"{key} {value!r} is not a name")
-        elif key == "ions":
-            rows, bad = ions_from_text(value)
-            problems += bad
-            if rows:
-                state["ions"] = rows
-        elif key in _NUMBERS:
-            try:
-                v = float(value)
-            except ValueError:
-                problems.append(f"{key}={value!r} is not a number")
-                continue
-            if math.isfinite(v):
-                state[key] = v
-            else:
-                problems.append(f"{key}={value!r} is not finite")
-        elif key in _INTS:
-            try:
-                state[key] = int(value)
-            except ValueError:
-                problems.append(f"{key}={value!r} is not a whole number")
+    unknown: Dict[str, int] = {}  # name: how many times (a dict: ordered, and quick to look up)
+    given: Dict[str, int] = {}
+    read = skipped = 0
+    for key, value in parse_qsl(search.lstrip("?"), keep_blank_values=False):  # (bounded by MAX_QUERY)
+        if key not in DEFAULTS:
+            unknown[key] = unknown.get(key, 0) + 1
+        elif read >= MAX_FIELDS:
+            skipped += 1
         else:
-            problems.append(f"unknown setting {key!r}")
+            read += 1
+            given[key] = given.get(key, 0) + 1
+            _read(key, value, state, problems)
+    if skipped:
+        problems.append(f"{skipped} settings after the first {MAX_FIELDS} were ignored")
+    problems += [f"{key} was given {n} times; the last one was used" for key, n in given.items() if n > 1]
+    problems += [f"unknown setting {_quote(key)}" + (f" (given {n} times)" if n > 1 else "")
+                 for key, n in list(unknown.items())[:_LISTED]]
+    if len(unknown) > _LISTED:
+        problems.append(f"and {len(unknown) - _LISTED} more unknown settings")
     return state, problems
 
 
+def finite_number(value) -> bool:
+    """A finite number (not a boolean), as a control holds it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value) <= sys.float_info.max if isinstance(value, int) else math.isfinite(value)
+
+
+def _cell(value) -> bool:
+    """A table cell that the compact ions form can hold: empty, a number, or text without , and ;."""
+    if value is None or finite_number(value):
+        return True
+    return isinstance(value, str) and len(value) <= 64 and not (set(value) & set(",;&#"))
+
+
+def _writable(key: str, value) -> bool:
+    """Whether *value* is a well-formed value of setting *key* (what is not is left out of a link)."""
+    if key == "tab":
+        return isinstance(value, str) and value in TABS
+    if key in ("preset", "scn"):
+        return isinstance(value, str) and _NAME.fullmatch(value) is not None
+    if key in ("mx", "my"):
+        return isinstance(value, str) and MAP_AXIS.fullmatch(value) is not None
+    if key == "ions":
+        return (isinstance(value, list) and 0 < len(value) <= MAX_IONS
+                and all(isinstance(r, dict) and all(_cell(r.get(k)) for k in ("ion", "z", "inside", "outside", "P"))
+                        for r in value))
+    if key == "passive":
+        return value in (0, 1) and not isinstance(value, float)
+    if key == "step":
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_STEP
+    return finite_number(value)
+
+
 def encode_query(state: dict) -> str:
-    """A query string holding every setting that differs from the defaults (tab and preset always)."""
-    out = {"tab": state.get("tab", "equilibrium"), "preset": state.get("preset") or DEFAULTS["preset"]}
+    """A query string holding every setting that differs from the defaults (tab and preset always).
+
+    A setting whose value is not well-formed (a crafted request, a control in a bad state) is left out."""
+    out = {}
+    for key in ("tab", "preset"):
+        value = state.get(key)
+        out[key] = value if _writable(key, value) else DEFAULTS[key]
     for key, default in DEFAULTS.items():
         if key in ("tab", "preset"):
             continue
         value = state.get(key)
-        if value is None or value == default:
+        if value is None or not _writable(key, value) or value == default:
             continue
         out[key] = ions_to_text(value) if key == "ions" else _g(value)
     return "?" + urlencode(out, safe=",;")
