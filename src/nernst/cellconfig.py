@@ -264,6 +264,9 @@ def _event(spec: dict, where: str, species) -> object:
         name = spec.get("species", "X")
         if not isinstance(name, str) or not name:
             raise InvalidParameter(f"{where}.species", name, "must be a name")
+        if name in species:
+            raise InvalidParameter(f"{where}.species", name, "is one of the cell's permeant ions; an added "
+                                   "impermeant species needs a name of its own (e.g. 'X')")
         z = spec.get("valence", -1.0)
         if isinstance(z, bool) or not isinstance(z, (int, float)) or z == 0 or not math.isfinite(z) or abs(z) > 100:
             raise InvalidParameter(f"{where}.valence", z, "must be a non-zero number")

@@ -679,7 +679,7 @@ def _print_warnings(warnings) -> None:
         return
     from rich.console import Console
 
-    err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line a warning (grep, logs)
     for w in warnings:
         err.print(f"[bold yellow]warning:[/bold yellow] {_esc(w)}")
 

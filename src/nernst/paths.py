@@ -146,6 +146,13 @@ def check_output_folder(field: str, path) -> Path:
         raise InvalidParameter(field, str(path), "must be a folder")
     if is_dir:
         _writable_folder(field, p, p)
+        _probe(field, p / f".nernst-probe-{os.getpid()}", False)
     else:
         _writable_folder(field, p, parent)
+        try:  # made and removed again: permissions alone do not tell (root, read-only mounts, /proc)
+            os.mkdir(p)
+        except OSError as exc:
+            raise InvalidParameter(field, str(path), f"cannot be made ({exc.strerror or type(exc).__name__})") \
+                from None
+        os.rmdir(p)
     return p

@@ -187,6 +187,9 @@ class AddInside(Event):
     def apply(self, model, state, original=None):
         if self.counter_ion not in model.species:
             raise InvalidParameter("counter_ion", self.counter_ion, "is not an ion of this cell")
+        if self.species in model.species:
+            raise InvalidParameter("species", self.species, "is one of the cell's permeant ions; an added "
+                                   "impermeant species needs a name of its own (e.g. 'X')")
         w = state.volume_um3
         amount = self.mM * w
         z_c = model.valence[self.counter_ion]
