@@ -5,7 +5,8 @@ Conventions of the pages (so that a doc cannot drift from the program):
 * ``console`` blocks: each ``$ command`` runs (``nernst ...`` in this process, anything else in a shell), in
   a scratch folder that holds the repository's ``docs`` and ``src``; the lines after it, up to the next
   ``$``, are its expected output.  ``...`` stands for any text (a whole line: any number of lines).  A
-  command whose expected output starts with ``nernst: error`` must exit with code 2, any other with 0.
+  command whose expected output starts with ``nernst: error`` must exit with code 2, one whose comment says
+  ``# exit code N`` with N, any other with 0.
 * ``toml`` blocks whose first line is ``# NAME.toml`` (or ``# NAME.toml: ...``) are written to that file
   first, so the commands after them can read it.
 * ``pycon`` blocks are doctests (``>>>`` and the output), run in one namespace per page.
@@ -36,6 +37,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\w*)\s*$")
 SKIP = re.compile(r"<!--\s*doc-test:\s*skip\b(.*?)-->")
 TOML_NAME = re.compile(r"^#\s*([\w.-]+\.toml)\b")
+EXIT_CODE = re.compile(r"#.*\bexit code (\d+)")
 
 # what varies between runs: wall-clock times, rates, the progress bar
 VOLATILE = [
@@ -162,7 +164,8 @@ def test_page_examples(page, scratch, monkeypatch):
                 actual = [_mask(x) for x in out.splitlines() if not _is_progress(x)]
                 while actual and not actual[-1]:
                     actual.pop()
-                want = 2 if expected and expected[0].startswith("nernst: error") else 0
+                stated = EXIT_CODE.search(cmd)
+                want = int(stated.group(1)) if stated else 2 if expected and expected[0].startswith("nernst: error") else 0
                 if code != want:
                     failures.append(f"{page.name}:{line_no}: `{cmd}` exited {code}, expected {want}:\n{out}")
                 elif expected and not _matches(expected, actual):

@@ -1455,7 +1455,8 @@ def _verify_store(path: Path, as_json: bool) -> int:
         con.print(_esc(f"  in use: a sweep is writing it now (pid {state.owner.get('pid')} on "
                        f"{state.owner.get('host')}); blocks may still be finishing"))
     if not ok:
-        con.print("  run the sweep again with --out STORE --resume to compute the missing and damaged blocks")
+        con.print(_esc(f"  run its sweep again with --out {path} --resume to compute the missing and damaged "
+                       "blocks"))
     return 0 if ok else 3
 
 

@@ -409,8 +409,10 @@ def open_store(path):
         for v in state.outputs:
             ds[v] = (ds[v].dims, _without_blocks(ds[v].data, state), ds[v].attrs)
     if state.corrupt:
-        warnings.warn(f"{path}: {_blocks_phrase(state.corrupt)} did not match their checksums and read as NaN "
-                      "(nernst sweep FILE --out STORE --resume recomputes them)", NernstWarning, stacklevel=3)
+        one = len(state.corrupt) == 1
+        which = "its checksum and reads" if one else "their checksums and read"
+        warnings.warn(f"{path}: {_blocks_phrase(state.corrupt)} did not match {which} as NaN (the sweep run again "
+                      f"with --out {path} --resume recomputes {'it' if one else 'them'})", NernstWarning, stacklevel=3)
     ds.attrs["complete"] = int(state.complete)
     ds.attrs["tasks_done"] = int(state.done.sum())
     ds.attrs["tasks"] = state.tasks
@@ -438,8 +440,9 @@ def _without_blocks(arr, state: StoreState):
 
 
 def _blocks_phrase(tasks) -> str:
+    """'block 3' or '4 blocks (0-2, 7)'."""
     ids = sorted(int(t) for t in tasks)
-    return f"{len(ids)} block{'s' * (len(ids) != 1)} ({ranges(ids)})"
+    return f"block {ids[0]}" if len(ids) == 1 else f"{len(ids)} blocks ({ranges(ids)})"
 
 
 def ranges(ids) -> str:
@@ -525,8 +528,9 @@ class SweepStore:
             state = check_group(self.group, str(path), key=layout.key, data=False)
         elif state.corrupt:
             self._clear(state.corrupt)
-            self.notes.append(f"recomputed {_blocks_phrase(state.corrupt)} whose data did not match their "
-                              "checksums")
+            one = len(state.corrupt) == 1
+            self.notes.append(f"recomputing {_blocks_phrase(state.corrupt)}: {'its' if one else 'their'} data "
+                              f"did not match {'its checksum' if one else 'their checksums'}")
         self.state = state
         self.arrays = {o: self.group[o] for o in layout.outputs}
         self.flags = self.group[_FLAGS]
