@@ -1536,7 +1536,7 @@ def _run(sweep, store, backend, workers, scheduler, progress, client, t0) -> Swe
     elapsed = time.perf_counter() - t0
     if store is not None:
         store.close()  # before reading it back: the store is no longer in use
-        ds = open_sweep(store.path)
+        ds = open_store(store.path, store.finished_state())  # checked at the start, written since by us
     else:
         ds = mem
     compute = t_compute[1] - t_compute[0] if t_compute[0] else 0.0

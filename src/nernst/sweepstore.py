@@ -393,13 +393,16 @@ def verify_store(path) -> StoreState:
     return state
 
 
-def open_store(path):
-    """The store as an xarray Dataset; blocks not finished or not matching their checksum read as NaN."""
+def open_store(path, state: Optional[StoreState] = None):
+    """The store as an xarray Dataset; blocks not finished or not matching their checksum read as NaN.
+
+    *state*: what the writer that just closed the store knows of it (its blocks checked when it was
+    opened, the rest written by itself under the lock), so that a finished run does not read it all again."""
     import warnings
 
     import xarray as xr
 
-    state = verify_store(path)
+    state = verify_store(path) if state is None else state
     try:
         ds = xr.open_zarr(str(path), consolidated=True, chunks={})  # dask chunks = the store's blocks
     except Exception as exc:  # noqa: BLE001
@@ -583,6 +586,12 @@ class SweepStore:
             arr[sl] = blocks[o]
         self.digests[task] = block_digest(self.layout.key, task, blocks)
         self.flags[task] = 1
+        self.state.done[task] = True
+        self.state.corrupt.pop(task, None)
+
+    def finished_state(self) -> StoreState:
+        """The store's state as this writer leaves it (for :func:`open_store`)."""
+        return self.state
 
     def close(self) -> None:
         self.lock.release()
