@@ -236,6 +236,12 @@ def test_verify_cli_reports_every_block(finished):
     assert r.returncode == 0 and "3 of 3 blocks done and verified" in r.stdout, r.stdout
 
 
+def test_verify_takes_no_other_option(finished):
+    sw, path, clean = finished
+    r = cli("sweep", "--verify", path, "--csv", "t.csv", cwd=path.parent)
+    assert r.returncode == 2 and "--verify: checks a store on its own" in r.stderr and "--csv" in r.stderr
+
+
 def test_verify_refuses_what_is_not_a_store(tmp_path):
     (tmp_path / "x.zarr").mkdir()
     for target in ("x.zarr", "nothere.zarr"):
@@ -332,17 +338,151 @@ def test_kills_at_random_moments_never_leave_a_store_resume_cannot_finish(tmp_pa
         bitwise_equal(open_sweep(tmp_path / "ref.zarr"), open_sweep(tmp_path / f"k{i}.zarr"), ["v_rest_mV"])
 
 
-def test_a_half_made_store_of_an_older_version_is_rebuilt_by_resume(tmp_path):
+def test_a_store_without_its_flag_array_is_refused_not_rebuilt(tmp_path):
+    """The store's own arrays gone (not a block's damage): --resume refuses and deletes nothing; its sweep
+    run again with --overwrite starts afresh."""
     import shutil
 
     sw = rest_sweep()
     path = tmp_path / "s.zarr"
     clean = run_sweep(sw, out=path)
-    shutil.rmtree(path / "task_done")  # what a kill during an older creation left: no flag array
-    (path / ".zmetadata").unlink()
+    shutil.rmtree(path / "task_done")
+    files = sorted(p.relative_to(path) for p in path.rglob("*"))
+    with pytest.raises(InvalidParameter) as exc:
+        run_sweep(sw, out=path, resume=True)
+    assert exc.value.field == "out" and "damaged beyond its blocks" in exc.value.reason
+    assert "--overwrite" in exc.value.reason
+    assert sorted(p.relative_to(path) for p in path.rglob("*")) == files  # nothing deleted
+    bitwise_equal(clean.dataset, run_sweep(sw, out=path, overwrite=True).dataset, sw.outputs)
+
+
+def test_a_kill_between_the_renames_of_overwrite_loses_nothing(tmp_path):
+    """Killed after the old store was set aside and before the new one was renamed in: the next run puts
+    the old store back first (with a note), and --overwrite then replaces it."""
+    import os as _os
+
+    old_sweep, new_sweep = rest_sweep(num=8), rest_sweep(num=12)
+    path = tmp_path / "s.zarr"
+    old = run_sweep(old_sweep, out=path)
+    from nernst.sweepstore import _hidden
+
+    aside = _hidden(path, "old")
+    _os.rename(path, aside)  # the state the kill left
+    with pytest.raises(InvalidParameter, match="interrupted --overwrite"):
+        verify_store(path)
+    with pytest.raises(InvalidParameter, match="different sweep"):  # put back, then refused: it is not this sweep
+        run_sweep(new_sweep, out=path, resume=True)
+    bitwise_equal(old.dataset, open_sweep(path), old_sweep.outputs)
+    res = run_sweep(new_sweep, out=path, overwrite=True)
+    assert res.computed_points == 12 and not aside.exists()
+
+
+def test_a_store_reached_through_a_link_has_one_lock(tmp_path):
+    sw = rest_sweep()
+    real = tmp_path / "real"
+    real.mkdir()
+    run_sweep(sw, out=real / "s.zarr")
+    link = tmp_path / "link.zarr"
+    link.symlink_to(real / "s.zarr")
+    with StoreLock(real / "s.zarr"):
+        for kwargs in ({"resume": True}, {"overwrite": True}):
+            with pytest.raises(InvalidParameter, match="in use by another sweep"):
+                run_sweep(sw, out=link, **kwargs)
+    res = run_sweep(sw, out=link, overwrite=True)  # replaces the folder the link points to, keeps the link
+    assert link.is_symlink() and res.computed_points == sw.n_points
+    assert not (real / "s.zarr.lock").exists() and not (tmp_path / "link.zarr.lock").exists()
+
+
+def test_a_block_of_negative_nan_is_sound():
+    """0/0 gives a NaN with its sign bit set; Zarr does not write an all-NaN chunk and reads it back as its
+    fill value (+NaN): the checksum must not tell the two apart."""
+    from nernst.sweepstore import block_digest
+
+    with np.errstate(invalid="ignore"):
+        neg = np.zeros(3) / np.zeros(3)
+    assert np.signbit(neg).all()
+    assert block_digest("k", 0, {"v": neg}) == block_digest("k", 0, {"v": np.full(3, np.nan)})
+    assert block_digest("k", 0, {"v": neg}) != block_digest("k", 1, {"v": neg})  # the block's number counts
+
+
+@pytest.mark.parametrize("how", ["swapped", "truncated"])
+def test_damaged_coordinates_are_reported_refused_and_rewritten(tmp_path, how):
+    sw, other = rest_sweep(num=12), sweep_from_dict({
+        "model": "rest", "preset": "mammalian_neuron", "chunk": 4, "outputs": ["v_rest_mV", "E_K_mV"],
+        "axes": [{"parameter": "ions.K.outside", "start": 3, "stop": 30, "num": 12}]})
+    path, donor = tmp_path / "s.zarr", tmp_path / "d.zarr"
+    clean = run_sweep(sw, out=path)
+    run_sweep(other, out=donor)
+    coord = path / "ions.K.outside" / "0"
+    if how == "swapped":  # the axis values of another store: every number would sit at the wrong K_o
+        coord.write_bytes((donor / "ions.K.outside" / "0").read_bytes())
+    else:
+        coord.write_bytes(coord.read_bytes()[:10])
+    state = verify_store(path)
+    assert state.coords is not None and not state.complete and state.done.all()
+    r = cli("sweep", "--verify", path, cwd=tmp_path)
+    assert r.returncode == 3 and "damaged: its coordinates" in r.stdout, r.stdout
+    with pytest.raises(InvalidParameter, match="coordinates"):
+        open_sweep(path)
     res = run_sweep(sw, out=path, resume=True)
-    assert any("half made" in n for n in res.notes), res.notes
-    bitwise_equal(clean.dataset, res.dataset, sw.outputs)
+    assert res.computed_points == 0 and any("rewrote the store's coordinates" in n for n in res.notes)
+    bitwise_equal(clean.dataset, open_sweep(path), sw.outputs)
+    np.testing.assert_array_equal(open_sweep(path)["ions.K.outside"].values, clean.dataset["ions.K.outside"].values)
+
+
+def test_writers_racing_for_one_stale_lock_never_blame_the_dead_owner(tmp_path):
+    """Three processes take over the same stale lock at once, ten times: exactly one wins each time, and a
+    loser names the winner, never the dead pid (whose lock file is no longer there to delete)."""
+    import multiprocessing
+    import socket
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=60)
+    ctx = multiprocessing.get_context("fork")
+    for round_ in range(10):
+        store = tmp_path / f"r{round_}.zarr"
+        store.with_name(store.name + ".lock").write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname()}))
+        start, results = ctx.Event(), ctx.Queue()
+        procs = [ctx.Process(target=_race, args=(store, start, results)) for _ in range(3)]
+        for p in procs:
+            p.start()
+        start.set()
+        outcome = [results.get(timeout=120) for _ in procs]
+        for p in procs:
+            p.join(timeout=120)
+        assert sum(o == "won" for o in outcome) == 1, outcome
+        assert not any(f"pid {dead.pid} " in o for o in outcome), outcome
+
+
+def _race(store, start, results):
+    start.wait(60)
+    try:
+        lock = StoreLock(store).acquire()
+    except InvalidParameter as exc:
+        results.put(str(exc))
+        return
+    results.put("won")
+    time.sleep(0.5)  # hold it while the others look
+    lock.release()
+
+
+def test_a_forked_child_does_not_hold_the_parents_lock(tmp_path):
+    """A process pool started by fork (code piped to python) inherits open files: the lock's descriptor is
+    closed in the child, so that a killed parent leaves a stale lock, not one held by its orphans."""
+    from nernst.sweepstore import _HELD
+
+    with StoreLock(tmp_path / "s.zarr") as lock:
+        fd = lock._fd
+        assert fd in _HELD
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.fstat(fd)
+                os._exit(1)  # still open in the child
+            except OSError:
+                os._exit(0 if not _HELD else 2)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
 
 
 # =============================================================================
@@ -375,3 +515,12 @@ def test_a_folder_that_cannot_be_written_is_refused_before_the_work(tmp_path):
     (tmp_path / "s.toml").write_text(SLOW_SWEEP.format(num=400))
     r = cli("sweep", "s.toml", "--csv", "/proc/t.csv", cwd=tmp_path)  # not writable, even for root
     assert r.returncode == 2 and r.stderr.startswith("nernst: error: --csv:"), r.stderr
+
+
+def test_the_checks_change_no_file_and_leave_none_behind(tmp_path):
+    (tmp_path / "s.toml").write_text(SLOW_SWEEP.format(num=400))
+    (tmp_path / "old.csv").write_text("an earlier table\n")
+    r = cli("sweep", "s.toml", "--csv", "old.csv", "--plot", "new.png", "--out", "nodir/s.zarr", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("nernst: error: --out:"), r.stderr
+    assert (tmp_path / "old.csv").read_text() == "an earlier table\n"  # opened to check, not truncated
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.csv", "s.toml"]  # no probe, no new.png

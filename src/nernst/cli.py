@@ -1320,8 +1320,14 @@ def sweep(
     from .sweep import describe_model, load_sweep, parameter_unit, run_sweep, sensitivity
 
     if verify is not None:
-        if file is not None:
-            raise InvalidParameter("--verify", str(verify), "checks a store on its own; give no sweep file with it")
+        others = {"FILE": file, "--out": out, "--scheduler": scheduler, "--workers": workers, "--resume": resume,
+                  "--overwrite": overwrite, "--yes": yes, "--plot": plot, "--output": output, "--csv": csv,
+                  "--parameters": parameters, "--set": settings,
+                  "--backend": None if backend == BackendKind.auto else backend}
+        given = [k for k, v in others.items() if v not in (None, False, [])]
+        if given:
+            raise InvalidParameter("--verify", str(verify), f"checks a store on its own (with --json at most); "
+                                   f"not with {', '.join(given)}")
         return _verify_store(verify, as_json)
     if file is None:
         raise InvalidParameter("FILE", InvalidParameter.NO_VALUE, "give a sweep file (or --verify STORE)")
@@ -1368,7 +1374,8 @@ def sweep(
 
     try:
         res = run_sweep(sw, out=out, backend=backend.value, workers=workers, scheduler=scheduler, resume=resume,
-                        overwrite=overwrite, yes=yes, progress=progress)
+                        overwrite=overwrite, yes=yes, progress=progress,
+                        note=lambda text: sys.stderr.write(f"nernst: {text}\n"))
     except InvalidParameter as exc:
         raise exc.renamed(flags.get(exc.field, exc.field)) from None
     except KeyboardInterrupt:
@@ -1401,8 +1408,6 @@ def sweep(
         else:
             plot_sweep(ds, name, plot)
         sys.stderr.write(f"nernst: figure written to {plot}\n")
-    for note in res.notes:
-        sys.stderr.write(f"nernst: {note}\n")
     summary = res.summary()
     if sens is not None:
         summary["sensitivity"] = {
@@ -1435,7 +1440,7 @@ def _verify_store(path: Path, as_json: bool) -> int:
                     "tasks": state.tasks, "done": int(state.done.sum()), "complete": ok, "blocks": blocks,
                     "corrupt": {str(k): v for k, v in sorted(state.corrupt.items())},
                     "missing": [i for i, b in enumerate(blocks) if b == "missing"],
-                    "in_use_by": state.owner})
+                    "coordinates": state.coords or "verified", "in_use_by": state.owner})
         return 0 if ok else 3
     con = _console()
     con.print(_esc(f"{path}: {int(state.done.sum())} of {state.tasks} blocks done and verified"
@@ -1451,12 +1456,14 @@ def _verify_store(path: Path, as_json: bool) -> int:
                 con.print(_esc(f"  corrupt: {len(ids) - 20} more ({ranges(ids[20:])})"))
         else:
             con.print(_esc(f"  missing (never finished): block{'s' * (len(ids) != 1)} {ranges(ids)}"))
+    if state.coords is not None:
+        con.print(_esc(f"  damaged: {state.coords}"))
     if state.owner is not None:
         con.print(_esc(f"  in use: a sweep is writing it now (pid {state.owner.get('pid')} on "
                        f"{state.owner.get('host')}); blocks may still be finishing"))
     if not ok:
         con.print(_esc(f"  run its sweep again with --out {path} --resume to compute the missing and damaged "
-                       "blocks"))
+                       "blocks" + (" and rewrite the coordinates" if state.coords else "")))
     return 0 if ok else 3
 
 
@@ -1566,7 +1573,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     except BrokenPipeError:
         code = 0
     except OSError as exc:  # the file system refused a file after the checks (disk full, removed folder)
-        where = f"{exc.filename}: " if exc.filename else ""
+        name = str(exc.filename or "")
+        where = (name if len(name) <= 80 else name[:38] + "..." + name[-38:]) + ": " if name else ""
         sys.stderr.write(f"nernst: error: {where}{exc.strerror or ' '.join(str(exc).split())}\n")
         code = EXIT_USAGE
     except Exception as exc:  # a bug: still one line, unless asked for the traceback

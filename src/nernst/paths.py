@@ -95,42 +95,51 @@ def check_output_file(field: str, path, suffixes=None, extra_name_bytes: int = 0
     """A file (or, with *folder_ok*, a store directory) that will be written, checked before the work.
 
     *suffixes*: the allowed endings (lower case, with the dot); *extra_name_bytes*:
-    room the writer needs beside the name (a store's ``.lock`` file).
+    room the writer needs beside the name (a store's ``.lock`` file).  An existing file is opened for
+    writing without being changed; for a new one, a hidden file is made in the folder and removed again
+    (permissions alone do not tell: root, read-only mounts, /proc).
     """
     p = Path(path)
     if suffixes is not None and p.suffix.lower() not in suffixes:
         raise InvalidParameter(field, str(path), "must end in " + " or ".join(suffixes))
     folder = p.parent if str(p.parent) else Path(".")
     _check_lengths(field, p, folder, extra_name_bytes)
-    _writable_folder(field, p, folder)
     try:
-        is_dir, exists = p.is_dir(), p.exists()
+        is_dir, exists, regular = p.is_dir(), p.exists(), p.is_file()
     except OSError as exc:
         raise _stat_error(field, p, exc) from None
     if is_dir and not folder_ok:
         raise InvalidParameter(field, str(path), "is a folder; give a file name")
-    if not is_dir:
-        _probe(field, p, exists)
+    if regular:  # overwritten in place: its folder need not be writable
+        _open_for_writing(field, p)
+    elif not exists:
+        _writable_folder(field, p, folder)
+        _probe_folder(field, p, folder)
     return p
 
 
-def _probe(field: str, path: Path, existed: bool) -> None:
-    """Open the file for writing without changing it (a new one is removed again): permissions alone do
-    not tell (root, read-only mounts, /proc)."""
-    flags = os.O_WRONLY | (os.O_APPEND if existed else os.O_CREAT | os.O_EXCL)
+def _open_for_writing(field: str, path: Path) -> None:
     try:
-        fd = os.open(path, flags, 0o644)
-    except FileExistsError:  # made by someone else meanwhile: it is theirs, and writable or not later
-        return
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK)
     except OSError as exc:
         raise InvalidParameter(field, str(path), f"cannot be written ({exc.strerror or type(exc).__name__})") \
             from None
     os.close(fd)
-    if not existed:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+
+
+def _probe_folder(field: str, path: Path, folder: Path) -> None:
+    """Make a hidden file in *folder* and remove it: whether files can be made there."""
+    probe = folder / f".nernst-probe-{os.getpid()}-{os.urandom(4).hex()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError as exc:
+        raise InvalidParameter(field, str(path), f"cannot be written in {str(folder)!r} "
+                               f"({exc.strerror or type(exc).__name__})") from None
+    os.close(fd)
+    try:
+        os.unlink(probe)
+    except OSError:
+        pass
 
 
 def check_output_folder(field: str, path) -> Path:
@@ -146,7 +155,7 @@ def check_output_folder(field: str, path) -> Path:
         raise InvalidParameter(field, str(path), "must be a folder")
     if is_dir:
         _writable_folder(field, p, p)
-        _probe(field, p / f".nernst-probe-{os.getpid()}", False)
+        _probe_folder(field, p, p)
     else:
         _writable_folder(field, p, parent)
         try:  # made and removed again: permissions alone do not tell (root, read-only mounts, /proc)

@@ -1394,7 +1394,8 @@ def _human_s(s: float) -> str:
 
 def run_sweep(sweep: Sweep, out=None, backend: str = "auto", workers: Optional[int] = None,
               scheduler: Optional[str] = None, resume: bool = False, overwrite: bool = False, yes: bool = False,
-              progress: Optional[Callable[[int, int], None]] = None, client=None) -> SweepResult:
+              progress: Optional[Callable[[int, int], None]] = None, client=None,
+              note: Optional[Callable[[str], None]] = None) -> SweepResult:
     """Run a sweep and return its results as an xarray Dataset labelled by the axes.
 
     Parameters
@@ -1422,6 +1423,9 @@ def run_sweep(sweep: Sweep, out=None, backend: str = "auto", workers: Optional[i
         Called after every finished block (reused blocks count at the start).
     client : dask.distributed.Client, optional
         Use this client (backend "dask").
+    note : callable(str), optional
+        Called with each note on the store as soon as it is known (a stale lock taken over, damaged
+        blocks to recompute); they are also in the result's ``notes``.
 
     Every backend evaluates the same blocks with the same code: the results are
     identical, bit for bit.
@@ -1453,7 +1457,7 @@ def run_sweep(sweep: Sweep, out=None, backend: str = "auto", workers: Optional[i
         if out.suffix.lower() != ".zarr":
             raise InvalidParameter("out", str(out), "must be a Zarr store, a path ending in .zarr")
         check_output_file("out", out, extra_name_bytes=EXTRA_NAME_BYTES, folder_ok=True)
-        store = SweepStore(out, sweep, lambda: _template(sweep, lazy=True), resume, overwrite)
+        store = SweepStore(out, sweep, lambda: _template(sweep, lazy=True), resume, overwrite, note)
         try:
             return _run(sweep, store, backend, workers, scheduler, progress, client, t0)
         finally:
@@ -1535,13 +1539,12 @@ def _run(sweep, store, backend, workers, scheduler, progress, client, t0) -> Swe
             cluster.close()
     elapsed = time.perf_counter() - t0
     if store is not None:
-        store.close()  # before reading it back: the store is no longer in use
-        ds = open_store(store.path, store.finished_state())  # checked at the start, written since by us
+        ds = open_store(store.given, store.finished_state())  # checked at the start, written since by us
     else:
         ds = mem
     compute = t_compute[1] - t_compute[0] if t_compute[0] else 0.0
     return SweepResult(ds, sweep, backend, n_workers, state["computed"], reused, state["failed"], state["errors"],
-                       elapsed, None if store is None else str(store.path), compute,
+                       elapsed, None if store is None else str(store.given), compute,
                        list(store.notes) if store is not None else [])
 
 
