@@ -649,7 +649,8 @@ class SweepStore:
                            f"did not match {'its checksum' if one else 'their checksums'}")
         else:
             self._create(template)
-            self.state = check_group(self.group, shown, key=layout.key, data=False, field="out")
+            self.state = StoreState(shown, layout.key, STORE_VERSION, tuple(layout.outputs), tuple(layout.shape),
+                                    tuple(layout.chunks), np.zeros(layout.n_tasks, dtype=bool))
         self.arrays = {o: self.group[o] for o in layout.outputs}
         self.flags = self.group[_FLAGS]
         self.digests = self.group[_DIGESTS]
