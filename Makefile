@@ -17,7 +17,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@echo "compiling the HH kernels ahead of time (cached; 10-20 s once)"
-	@$(BIN)/python -m nernst.hhkernels > $(VENV)/hhkernels-build.log 2>&1 || (cat $(VENV)/hhkernels-build.log; exit 1)
+	@$(BIN)/python -m nernst.solvers.kernels.hh > $(VENV)/hhkernels-build.log 2>&1 || (cat $(VENV)/hhkernels-build.log; exit 1)
 	touch $(STAMP)
 
 install: $(STAMP)

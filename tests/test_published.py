@@ -1,7 +1,7 @@
 """Published pump-leak steady states and time courses, from each paper's own parameters.
 
 Kay 2017 (Front Cell Dev Biol 5:41) and Duesterwald et al. 2018 (eLife 7:e39575)
-ship their models as code; the shipped configs (src/nernst/cells/) carry those
+ship their models as code; the shipped configs (src/nernst/config/data/cells/) carry those
 parameters, with units converted (see the comments in each file).  Reference
 values: the papers' reported numbers (Kay: about -94 mV and 0.34 of the volume;
 Duesterwald: -72.6 mV and 5.2 mM Cl, E_Cl = V without KCC2), and where a paper

@@ -55,7 +55,7 @@ from nernst.sweep import load_sweep, open_sweep, run_sweep, sensitivity, sweep_f
 # --- helpers -------------------------------------------------------------------
 def shipped(kind: str, name: str) -> dict:
     """The raw TOML mapping of a shipped preset ("presets") or cell config ("cells")."""
-    return tomllib.loads((resources.files("nernst") / kind / f"{name}.toml").read_text(encoding="utf-8"))
+    return tomllib.loads((resources.files("nernst.config") / "data" / kind / f"{name}.toml").read_text(encoding="utf-8"))
 
 
 def values(result, output) -> np.ndarray:

@@ -249,7 +249,7 @@ def test_plot_writes_a_png(which, files, tmp_path):
         assert d["points"] == 13
         # each bar is V_rest at the parameter -/+ 10 %: resting_state of the changed preset (1e-9 mV), and the
         # rows are ranked by the bar's length (the tornado's order)
-        base = tomllib.loads((resources.files("nernst") / "presets" / "mammalian_neuron.toml").read_text())
+        base = tomllib.loads((resources.files("nernst.config") / "data" / "presets" / "mammalian_neuron.toml").read_text())
         swings = {}
         for r in rows:
             ends = []

@@ -21,8 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VOLATILE = {"wall_time_s", "elapsed_s", "compute_s", "points_per_s"}
-PRESETS = sorted(p.stem for p in (ROOT / "src/nernst/presets").glob("*.toml"))
-CELLS = sorted(p.stem for p in (ROOT / "src/nernst/cells").glob("*.toml"))
+PRESETS = sorted(p.stem for p in ROOT.glob("src/nernst/**/presets/*.toml"))
+CELLS = sorted(p.stem for p in ROOT.glob("src/nernst/**/cells/*.toml"))
 SWEEPS = ["k_na_rest", "kay_pump_steady", "sensitivity_rest", "fi_curve"]
 
 

@@ -22,7 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..constants import FARADAY
+from ..physics.constants import FARADAY
 from ..errors import InvalidParameter
 
 __all__ = ["MembraneState", "Mechanism", "REGISTRY", "register", "UA_PER_CM2_TO_PMOL", "current_to_flux"]

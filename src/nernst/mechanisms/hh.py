@@ -168,7 +168,7 @@ class HHParameters:
 
         E_L stays as it is: the leak is a mixture of ions with no single Nernst potential.
         """
-        from ..equilibrium import nernst
+        from ..physics.equilibrium import nernst
 
         e_na = float(nernst(na_in, na_out, 1, self.temperature_c))
         e_k = float(nernst(k_in, k_out, 1, self.temperature_c))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..equilibrium import _bern
+from ..physics.equilibrium import _bern
 from .base import Mechanism, MembraneState, current_to_flux, register
 
 __all__ = ["GHKLeak", "OhmicLeak"]

@@ -177,7 +177,7 @@ def gaba_a_reversal(cl_in_mM, cl_out_mM, temperature_c=37.0, hco3_in_mM=None, hc
     >>> round(gaba_a_reversal(7.0, 130.0, 37.0), 1)
     -78.1
     """
-    from ..equilibrium import ghk_voltage, nernst
+    from ..physics.equilibrium import ghk_voltage, nernst
 
     if hco3_in_mM is None and hco3_out_mM is None:
         return float(nernst(cl_in_mM, cl_out_mM, -1, temperature_c))
@@ -202,9 +202,9 @@ def gaba_a_reversal_from_cell(cell, without=()) -> dict:
     """
     from dataclasses import replace
 
-    from ..cellconfig import load_cell_config
-    from ..dynamics import steady_state
-    from ..presets import resolve_cell_config
+    from ..config.cell import load_cell_config
+    from ..solvers.pumpleak import steady_state
+    from ..config.presets import resolve_cell_config
 
     cfg = load_cell_config(resolve_cell_config(cell))
     model = cfg.model

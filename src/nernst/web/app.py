@@ -206,7 +206,7 @@ def _answer(n_outputs: int, msg_at=None, prefix: str = "Not updated"):
 
 @lru_cache(maxsize=64)
 def _preset_rows(name: str):
-    from ..presets import load_preset
+    from ..config.presets import load_preset
 
     spec = load_preset(name)
     rows = []
@@ -225,7 +225,7 @@ def preset_rows(name: str):
 
 def _spec(rows, temperature):
     """A CellSpec from table rows, through the same validation as a config file."""
-    from ..config import spec_from_dict
+    from ..config.ion_table import spec_from_dict
 
     return spec_from_dict(_table_config(rows, temperature))
 
@@ -342,8 +342,8 @@ def map_figure(m) -> dict:
 
 def equilibrium_view(rows, temperature) -> dict:
     """Everything the Equilibrium tab shows, computed by the engine."""
-    from .. import membrane
-    from ..rest import resting_state
+    from ..physics import membrane
+    from ..analysis.rest import resting_state
 
     spec = _spec(rows, temperature)
     rep = resting_state(spec)
@@ -440,7 +440,7 @@ def equations_markdown(view) -> str:
     """The equations behind the numbers, with this table's values substituted."""
     rep = view["report"]
     t = rep.temperature_c
-    from ..constants import thermal_voltage_mV
+    from ..physics.constants import thermal_voltage_mV
 
     vt = float(thermal_voltage_mV(t))
     lines = [f"**Thermal voltage** at {t:g} °C: $RT/F = {vt:.3f}$ mV.", ""]
@@ -501,9 +501,9 @@ def equilibrium_csv(view) -> str:
 
 @lru_cache(maxsize=1)
 def story_steps():
-    from ..cellconfig import load_cell_config
-    from ..presets import resolve_cell_config
-    from ..story import run_story
+    from ..config.cell import load_cell_config
+    from ..config.presets import resolve_cell_config
+    from ..analysis.story import run_story
 
     res = run_story(load_cell_config(resolve_cell_config("story_neuron")))
     return [s.as_dict() for s in res.steps]
@@ -556,7 +556,7 @@ def story_text(steps, k):
 @lru_cache(maxsize=1)
 def scenario_names() -> tuple:
     """The shipped scenarios (read once: every page load checks its link's scenario against them)."""
-    from ..presets import list_cell_configs
+    from ..config.presets import list_cell_configs
 
     names = [c["name"] for c in list_cell_configs() if c["name"].startswith("scenario_")]
     return tuple(names + ["kay2017", "duesterwald2018"])
@@ -564,9 +564,9 @@ def scenario_names() -> tuple:
 
 def scenario_run(name: str, progress=None):
     """Simulate a shipped scenario; *progress(done_s, total_s)* is called as it goes."""
-    from ..cellconfig import load_cell_config
-    from ..dynamics import simulate
-    from ..presets import resolve_cell_config
+    from ..config.cell import load_cell_config
+    from ..solvers.pumpleak import simulate
+    from ..config.presets import resolve_cell_config
 
     if not isinstance(name, str) or name not in scenario_names():
         raise InvalidParameter("scenario", name, "is not one of the scenarios")
@@ -574,7 +574,7 @@ def scenario_run(name: str, progress=None):
     d = cfg.duration_s or 3600.0
     traj = simulate(cfg.model, d, initial=cfg.initial_state(), n_points=400, protocol=cfg.protocol,
                     progress=progress)
-    from ..results import summary_lines, trajectory_summary
+    from ..results.trajectory import summary_lines, trajectory_summary
 
     title = cfg.model.title or name
     summary = trajectory_summary(traj)
@@ -602,7 +602,7 @@ def scenario_figure(runs):
 
 @lru_cache(maxsize=32)
 def spike_run(current, duration, temperature):
-    from ..excitability import simulate_hh
+    from ..solvers.hh import simulate_hh
 
     res = simulate_hh(current, duration, None, temperature=temperature, record_every=2)  # dt: 0.025 ms, finer when warm
     cur = res.currents()
@@ -639,7 +639,7 @@ def spike_figure(r):
 
 @lru_cache(maxsize=32)
 def cable_run(diameter, length, passive, temperature):
-    from ..axon import run_axon
+    from ..analysis.axon import run_axon
     from ..mechanisms.hh import HHParameters, auto_time_step
 
     params = HHParameters().at_temperature(temperature)
@@ -700,7 +700,7 @@ def _export_row(prefix):
 def _layout_equilibrium():
     from dash import dash_table, dcc, html
 
-    from ..presets import list_presets
+    from ..config.presets import list_presets
 
     return html.Div([
         html.P("Change any concentration, permeability or the temperature: every number below is recomputed "
@@ -1211,7 +1211,7 @@ def create_app():
             return no_update, no_update, no_update
         r = spike_run(_checked("I", cur), _checked("dur", dur), _checked("temp", temp))
         f = r["features"]
-        from ..excitability import spikes_phrase
+        from ..solvers.hh import spikes_phrase
 
         txt = f"{spikes_phrase(f)}; rest {f['rest_mV']:.2f} mV; peak {f['max_mV']:.1f} mV"
         return spike_figure(r), txt, ""

@@ -42,12 +42,12 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .cellconfig import _keys  # one "unknown key (allowed: ...)" check for every TOML file
-from .overrides import mechanism_aliases as _mechanism_aliases
-from .overrides import set_path as _set_path
-from .overrides import with_value as _with_value
-from .errors import InvalidParameter, NernstError, SolverError
-from .sweepstore import EXTRA_NAME_BYTES, STORE_VERSION, SweepStore, open_store
+from ..config.cell import _keys  # one "unknown key (allowed: ...)" check for every TOML file
+from ..config.overrides import mechanism_aliases as _mechanism_aliases
+from ..config.overrides import set_path as _set_path
+from ..config.overrides import with_value as _with_value
+from ..errors import InvalidParameter, NernstError, SolverError
+from .store import EXTRA_NAME_BYTES, STORE_VERSION, SweepStore, open_store
 
 __all__ = ["Axis", "Sweep", "SweepResult", "load_sweep", "sweep_from_dict", "run_sweep", "open_sweep",
            "sensitivity", "model_parameters", "model_outputs", "MODELS"]
@@ -120,7 +120,7 @@ class _RestModel(_Model):
     kind = "rest"
 
     def __init__(self, data: dict, name=None):
-        from .config import spec_from_dict
+        from ..config.ion_table import spec_from_dict
 
         data = dict(data)
         self.balance = data.pop("_balance", {})
@@ -161,7 +161,7 @@ class _RestModel(_Model):
         return out
 
     def check(self, path, value, strict=False):
-        from .validation import check_temperature
+        from .._core.validation import check_temperature
 
         if not math.isfinite(value):
             raise InvalidParameter(path, value, "must be a finite number")
@@ -180,7 +180,7 @@ class _RestModel(_Model):
             raise InvalidParameter(path, value, f"must be a {self.pname} >= 0")
 
     def evaluate(self, params, outputs, n):
-        from . import equilibrium as eq
+        from ..physics import equilibrium as eq
 
         base = self.parameters()
 
@@ -246,7 +246,7 @@ class _CellModel(_Model):
     def __init__(self, data: dict, kind: str, name=None):
         import copy
 
-        from .cellconfig import _with_base, cell_from_dict
+        from ..config.cell import _with_base, cell_from_dict
 
         self.kind = kind
         self.name = name
@@ -284,7 +284,7 @@ class _CellModel(_Model):
         return out
 
     def _config(self, values: dict, check_charge: bool = True):
-        from .cellconfig import cell_from_dict
+        from ..config.cell import cell_from_dict
 
         data = self.data
         for path, v in values.items():
@@ -304,7 +304,7 @@ class _CellModel(_Model):
             raise InvalidParameter(path, value, reason) from None
 
     def _one(self, values, outputs=()):
-        from .dynamics import simulate, steady_state
+        from ..solvers.pumpleak import simulate, steady_state
 
         cfg = self._config(values)
         if self.kind == "steady":
@@ -346,7 +346,7 @@ _HH_FIELDS = ("g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "c_m", "q10")
 
 
 def _hh_defaults():
-    from .mechanisms.hh import HH_REFERENCE_TEMPERATURE, HHParameters
+    from ..mechanisms.hh import HH_REFERENCE_TEMPERATURE, HHParameters
 
     p = HHParameters()
     out = {f: float(getattr(p, f)) for f in _HH_FIELDS}
@@ -375,7 +375,7 @@ class _HHModel(_Model):
         return dict(self.base)
 
     def check(self, path, value, strict=False):
-        from .mechanisms.hh import HHParameters
+        from ..mechanisms.hh import HHParameters
 
         if not math.isfinite(value):
             raise InvalidParameter(path, value, "must be a finite number")
@@ -397,7 +397,7 @@ class _HHModel(_Model):
 
     @staticmethod
     def _membrane(kv):
-        from .mechanisms.hh import HHParameters
+        from ..mechanisms.hh import HHParameters
 
         return HHParameters(**{f: kv[f] for f in _HH_FIELDS}, temperature_c=kv["temperature_c"])
 
@@ -414,7 +414,7 @@ class _SpikeModel(_HHModel):
         return {"spike_count": "1", "rate_hz": "Hz", "first_spike_ms": "ms", "rest_mV": "mV"}
 
     def evaluate(self, params, outputs, n):
-        from .excitability import firing_rate_hz, simulate_hh
+        from ..solvers.hh import firing_rate_hz, simulate_hh
 
         cols = self._columns(params, n)
         res = {k: np.full(n, np.nan) for k in outputs}
@@ -466,7 +466,7 @@ class _CableModel(_HHModel):
         return {"velocity_m_s": "m/s"}
 
     def evaluate(self, params, outputs, n):
-        from .axon import run_axon
+        from ..analysis.axon import run_axon
 
         cols = self._columns(params, n)
         res = {k: np.full(n, np.nan) for k in outputs}
@@ -537,7 +537,7 @@ def model_parameters(kind: str, base: str | None = None) -> dict:
 
 def describe_model(path) -> dict:
     """The model, base, parameters and outputs named by a sweep file (the rest of the file is not checked)."""
-    from .cellconfig import read_toml
+    from ..config.cell import read_toml
 
     p = Path(path)
     data = read_toml(p, "sweep", MAX_FILE_BYTES)
@@ -747,7 +747,7 @@ def _with_balance(kind: str, data: dict, balance: dict) -> dict:
         data["_balance"] = dict(balance)
         return data
     if "base" in data:
-        from .cellconfig import _with_base
+        from ..config.cell import _with_base
 
         data = _with_base(data, depth=0)
     for ion in balance.values():
@@ -825,7 +825,7 @@ def _base_data(kind: str, base, where: str):
             raise InvalidParameter(where, base, f"the {kind} model takes no preset or cell (set its parameters in [fixed])")
         return {}, None
     if base is None:
-        from .presets import DEFAULT_PRESET
+        from ..config.presets import DEFAULT_PRESET
 
         if kind == "rest":
             base = DEFAULT_PRESET
@@ -833,10 +833,10 @@ def _base_data(kind: str, base, where: str):
             raise InvalidParameter("cell", InvalidParameter.NO_VALUE,
                                    f"the {kind} model needs a cell config (a shipped name such as 'kay2017', or a path)")
     if not isinstance(base, (dict, str)):  # a cell or an ion table built in Python
-        from .cell import CellModel
-        from .cellconfig import CellConfig, cell_to_dict
-        from .config import spec_to_dict
-        from .specs import CellSpec
+        from ..model.cell import CellModel
+        from ..config.cell import CellConfig, cell_to_dict
+        from ..config.ion_table import spec_to_dict
+        from ..model.ion_table import CellSpec
 
         if kind == "rest" and isinstance(base, CellSpec):
             return spec_to_dict(base), base.name or base.title
@@ -851,7 +851,7 @@ def _base_data(kind: str, base, where: str):
         return copy.deepcopy(base), (base.get("title") if isinstance(base.get("title"), str) else None)
     if not isinstance(base, str):
         raise InvalidParameter(where, base, "must be a name, a path or a table")
-    from .presets import _cell_files, _files
+    from ..config.presets import _cell_files, _files
 
     files = _files() if kind == "rest" else _cell_files()
     if base in files:
@@ -860,7 +860,7 @@ def _base_data(kind: str, base, where: str):
     else:
         path = Path(base)
         name = path.stem
-        from .paths import exists
+        from .._core.paths import exists
 
         if not exists(path) or not path.is_file():
             known = ", ".join(sorted(files))
@@ -1010,10 +1010,10 @@ def sweep_from_dict(data: dict, name: str | None = None, settings=None) -> Sweep
         if kind in ("spike", "cable"):
             raise InvalidParameter("--set", list(settings), f"the {kind} model has no base to change: set its "
                                    "parameters in [fixed]")
-        from .overrides import apply_settings
+        from ..config.overrides import apply_settings
 
         if kind != "rest" and "base" in base_data:
-            from .cellconfig import _with_base
+            from ..config.cell import _with_base
 
             base_data = _with_base(base_data, depth=0)
         base_data = apply_settings(base_data, settings)
@@ -1173,7 +1173,7 @@ def load_sweep(path, settings=None) -> Sweep:
     """Read and validate a sweep file (TOML); see :func:`sweep_from_dict`.
 
     *settings* (``["KEY=VALUE", ...]``, the CLI's ``--set``) change the base preset or cell."""
-    from .cellconfig import read_toml
+    from ..config.cell import read_toml
 
     p = Path(path)
     data = read_toml(p, "sweep", MAX_FILE_BYTES)
@@ -1451,7 +1451,7 @@ def run_sweep(sweep: Sweep, out=None, backend: str = "auto", workers: Optional[i
     t0 = time.perf_counter()
     store = None
     if out is not None:
-        from .paths import check_output_file
+        from .._core.paths import check_output_file
 
         out = Path(out)
         if out.suffix.lower() != ".zarr":

@@ -24,8 +24,8 @@ except ImportError:  # older typer depends on click
     from click.exceptions import ClickException as _ClickException
     from click.exceptions import UsageError as _UsageError
 
-from .errors import InvalidParameter, NernstError, SolverError
-from .paths import check_input_file, check_output_file, check_output_folder
+from ..errors import InvalidParameter, NernstError, SolverError
+from .._core.paths import check_input_file, check_output_file, check_output_folder
 
 app = typer.Typer(
     name="nernst",
@@ -47,7 +47,7 @@ def _version_callback(value: bool):
         try:
             v = version("nernst")
         except PackageNotFoundError:  # run from a source tree without installing
-            from . import __version__ as v
+            from .. import __version__ as v
         typer.echo(f"nernst {v}")
         raise typer.Exit(0)
 
@@ -70,7 +70,7 @@ def _q(value: Optional[str], kind: str, flag: str) -> Optional[float]:
     """Parse an option that may carry a unit ("140 mM")."""
     if value is None:
         return None
-    from .units import parse_quantity
+    from .._core.quantities import parse_quantity
 
     return parse_quantity(value, kind, flag)
 
@@ -131,9 +131,9 @@ def _fmt_c(x):
 
 def _load_spec(preset: Optional[str], config: Optional[Path], settings=None):
     """The ion table of --preset or --config, with any --set KEY=VALUE applied."""
-    from .config import load_config, spec_from_dict
-    from .overrides import apply_settings
-    from .presets import DEFAULT_PRESET, load_preset
+    from ..config.ion_table import load_config, spec_from_dict
+    from ..config.overrides import apply_settings
+    from ..config.presets import DEFAULT_PRESET, load_preset
 
     if preset is not None and config is not None:
         raise InvalidParameter("--preset", preset, "give --preset or --config, not both")
@@ -142,7 +142,7 @@ def _load_spec(preset: Optional[str], config: Optional[Path], settings=None):
             return load_config(config)
         return load_preset(DEFAULT_PRESET if preset is None else preset)
     if config is not None:
-        from .cellconfig import read_toml
+        from ..config.cell import read_toml
 
         data, name = read_toml(config, "--config"), Path(config).stem
     else:
@@ -170,8 +170,8 @@ def equilibrium(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """Nernst equilibrium potential of one ion."""
-    from .equilibrium import nernst
-    from .ions import resolve_valence
+    from ..physics.equilibrium import nernst
+    from ..physics.ions import resolve_valence
 
     ci = _q(inside, "concentration", "--inside")
     co = _q(outside, "concentration", "--outside")
@@ -191,7 +191,7 @@ def equilibrium(
     except InvalidParameter as exc:
         raise exc.renamed({"inside": "--inside", "outside": "--outside", "valence": "--valence",
                            "temperature_c": "--temperature"}.get(exc.field, exc.field)) from None
-    from .ions import Ion, parse_ion
+    from ..physics.ions import Ion, parse_ion
 
     symbol = parse_ion(ion)[0]
     result = {"ion": symbol, "valence": z, "inside_mM": ci, "outside_mM": co, "temperature_c": t, "potential_mV": e}
@@ -217,7 +217,7 @@ def rest(
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
 ):
     """Resting potential: GHK, textbook weighted average, chord; E_X, driving forces, currents."""
-    from .rest import resting_state
+    from ..analysis.rest import resting_state
 
     _check_plot_path(plot)
     spec = _load_spec(preset, config, settings)
@@ -235,7 +235,7 @@ def rest(
     except InvalidParameter as exc:
         raise exc.renamed({"temperature_c": "--temperature", "pump_ratio": "--pump-ratio"}.get(exc.field, exc.field)) from None
     if plot is not None:
-        from .plot import plot_rest
+        from ..plot import plot_rest
 
         plot_rest(report, plot, spec=spec)
     if as_json:
@@ -331,7 +331,7 @@ def presets(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """List the shipped cell presets with their sources; 'presets show NAME' prints one as TOML."""
-    from .presets import list_presets, load_preset, preset_text
+    from ..config.presets import list_presets, load_preset, preset_text
 
     if _show(action, name, "presets", preset_text, "preset", as_json):
         return
@@ -369,8 +369,8 @@ def compare(
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
 ):
     """Why textbooks disagree: E_K, E_Na, GHK and weighted average of several presets side by side."""
-    from .presets import list_presets, load_preset
-    from .rest import resting_state
+    from ..config.presets import list_presets, load_preset
+    from ..analysis.rest import resting_state
 
     _check_plot_path(plot)
     names = preset or list_presets()
@@ -384,7 +384,7 @@ def compare(
             "chord_mV": r.chord_mV, "equilibrium_mV": e, "published_rest_mV": s.published.get("rest_mV"),
         })
     if plot is not None:
-        from .plot import plot_compare
+        from ..plot import plot_compare
 
         plot_compare(reports, specs, plot)
     if as_json:
@@ -430,7 +430,7 @@ def charge(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """How many ions must cross to change V: the membrane as a capacitor."""
-    from .membrane import charge_to_move, cylinder, potential_from_excess_charge, sphere
+    from ..physics.membrane import charge_to_move, cylinder, potential_from_excess_charge, sphere
 
     r = _q(radius, "length", "--radius")
     if shape == Shape.cylinder:
@@ -513,8 +513,8 @@ def ghk(
     """GHK current-voltage curve of one ion (rectifies; crosses zero at E_X)."""
     import numpy as np
 
-    from .equilibrium import ghk_current, ghk_flux, nernst
-    from .ions import resolve_valence
+    from ..physics.equilibrium import ghk_current, ghk_flux, nernst
+    from ..physics.ions import resolve_valence
 
     _check_plot_path(plot)
     for flag, value in (("--vmin", vmin), ("--vmax", vmax)):
@@ -544,7 +544,7 @@ def ghk(
     result = {"ion": ion, "valence": z, "inside_mM": ci, "outside_mM": co, "permeability_cm_s": p, "temperature_c": t,
               "equilibrium_mV": e, "voltage_mV": v.tolist(), "current_uA_cm2": i.tolist(), "flux_pmol_cm2_s": j.tolist()}
     if plot is not None:
-        from .plot import plot_ghk_iv
+        from ..plot import plot_ghk_iv
 
         plot_ghk_iv(result, plot)
     if as_json:
@@ -571,8 +571,8 @@ def donnan(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """Gibbs-Donnan equilibrium: permeant ions against an impermeant charged species."""
-    from .equilibrium import donnan_equilibrium
-    from .ions import resolve_valence
+    from ..physics.equilibrium import donnan_equilibrium
+    from ..physics.ions import resolve_valence
 
     zmap = {}
     for item in valence or []:
@@ -620,7 +620,7 @@ def donnan(
 
 def _load_cell(config: Path, settings=None):
     """A cell config file or shipped cell, with any --set KEY=VALUE applied."""
-    from .cellconfig import load_cell
+    from ..config.cell import load_cell
 
     return load_cell(config, settings)
 
@@ -634,7 +634,7 @@ def steady(
     """Steady state of a pump-leak cell: V, inside concentrations, volume (Newton on the flux balance)."""
     import time
 
-    from .dynamics import steady_state
+    from ..solvers.pumpleak import steady_state
 
     cfg = _load_cell(config, settings)
     t0 = time.perf_counter()
@@ -719,14 +719,14 @@ def simulate(
     """Time course of a pump-leak cell with its protocol (pump block, bath changes, ...)."""
     import time
 
-    from .dynamics import simulate as run_sim
-    from .results import OUT_SUFFIXES, save_trajectory, trajectory_summary
+    from ..solvers.pumpleak import simulate as run_sim
+    from ..results.trajectory import OUT_SUFFIXES, save_trajectory, trajectory_summary
 
     _check_plot_path(plot)
     _check_out_path(out, OUT_SUFFIXES)
     cfg = _load_cell(config, settings)
     if duration is not None:
-        from .cellconfig import parse_seconds
+        from ..config.cell import parse_seconds
 
         d = parse_seconds(duration, "--duration")
     else:
@@ -751,7 +751,7 @@ def simulate(
     if out is not None:
         save_trajectory(traj, out)
     if plot is not None:
-        from .plot import plot_trajectory
+        from ..plot import plot_trajectory
 
         plot_trajectory(traj, plot)
     summary = trajectory_summary(traj)
@@ -763,7 +763,7 @@ def simulate(
     _print_warnings(summary["warnings"])
     i, f = summary["initial"], summary["final"]
     con.print(f"[bold]{_esc(summary['title'] or '')}[/bold]: {d:g} s simulated in {wall:.2f} s")
-    from .results import summary_lines
+    from ..results.trajectory import summary_lines
 
     for line in summary_lines(summary):
         con.print(_esc(line))
@@ -789,7 +789,7 @@ def story(
     """How the resting potential forms: from equal concentrations, step by step, with real numbers."""
     import time
 
-    from .story import run_story
+    from ..analysis.story import run_story
 
     if plot is not None:
         check_output_folder("--plot", plot)
@@ -798,7 +798,7 @@ def story(
     result = run_story(cfg)
     wall = time.perf_counter() - t0
     if plot is not None:
-        from .plot import plot_story, plot_trajectory
+        from ..plot import plot_story, plot_trajectory
 
         plot.mkdir(exist_ok=True)
         plot_story(result, plot / "story.png")
@@ -843,7 +843,7 @@ def cells(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """List the shipped pump-leak cell configs (use with steady / simulate); 'cells show NAME' prints one as TOML."""
-    from .presets import cell_text, list_cell_configs
+    from ..config.presets import cell_text, list_cell_configs
 
     if _show(action, name, "cells", cell_text, "base", as_json):
         return
@@ -893,7 +893,7 @@ def _hh_params(temperature, reversals, preset, g_na, g_k, g_leak, e_leak):
     """HH parameters from CLI options (the engine validates every value)."""
     from dataclasses import replace
 
-    from .mechanisms.hh import HHParameters
+    from ..mechanisms.hh import HHParameters
 
     kw = {}
     for name, val, kind in (("g_na", g_na, "conductance"), ("g_k", g_k, "conductance"),
@@ -910,7 +910,7 @@ def _hh_params(temperature, reversals, preset, g_na, g_k, g_leak, e_leak):
                 "temperature": "--temperature"}.get(exc.field, exc.field)
         raise exc.renamed(flag) from None
     if reversals == ReversalKind.concentrations:
-        from .presets import load_preset
+        from ..config.presets import load_preset
 
         spec = _preset_spec(preset)
         ions = {ion.symbol: ion for ion in spec.ions}
@@ -923,7 +923,7 @@ def _hh_params(temperature, reversals, preset, g_na, g_k, g_leak, e_leak):
 
 def _preset_spec(preset):
     """A cell preset with Na+ and K+ (default: the squid giant axon); errors name --preset."""
-    from .presets import load_preset
+    from ..config.presets import load_preset
 
     try:
         spec = load_preset(preset or "squid_giant_axon")
@@ -974,8 +974,8 @@ def spike(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """Action potentials of the Hodgkin-Huxley membrane under current clamp."""
-    from .excitability import simulate_hh, spikes_phrase
-    from .stimulus import Ramp, Step, Train
+    from ..solvers.hh import simulate_hh, spikes_phrase
+    from ..model.stimulus import Ramp, Step, Train
 
     _check_plot_path(plot)
     _check_out_path(out)
@@ -1005,7 +1005,7 @@ def spike(
         return _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, out, plot, as_json)
     dur_ms, dt_ms = _q(duration, "time", "--duration"), _q(dt, "time", "--dt")
     if dt_ms is None:
-        from .mechanisms.hh import auto_time_step
+        from ..mechanisms.hh import auto_time_step
 
         dt_ms = auto_time_step(params, 0.025, params.g_na + params.g_k > 0)
     # keep at most about a million samples of the trace (spike times come from every step)
@@ -1024,7 +1024,7 @@ def spike(
             ds[name] = (("time", "cell"), arr[:, None], {"units": "uA/cm^2"})
         _save_dataset(ds, out)
     if plot is not None:
-        from .plot import plot_spike
+        from ..plot import plot_spike
 
         plot_spike(res, plot)
     summary = res.summary()
@@ -1057,7 +1057,7 @@ def spike(
 
 
 def _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, out, plot, as_json):
-    from .excitability import simulate_hh_ions
+    from ..solvers.hh import simulate_hh_ions
 
     spec = _preset_spec(preset)
     ions = {ion.symbol: ion for ion in spec.ions}
@@ -1079,7 +1079,7 @@ def _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, o
     if out is not None:
         _save_dataset(res.to_dataset(), out)
     if plot is not None:
-        from .plot import plot_spike_ions
+        from ..plot import plot_spike_ions
 
         plot_spike_ions(res, plot)
     summary = res.summary()
@@ -1117,7 +1117,7 @@ def clamp(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """Voltage clamp of the HH membrane (solved exactly): currents after a step, or the I-V curve."""
-    from .excitability import iv_curve, voltage_clamp
+    from ..solvers.hh import iv_curve, voltage_clamp
 
     _check_plot_path(plot)
     params = _hh_params(temperature, ReversalKind.fixed, None, None, None, None, None)
@@ -1129,7 +1129,7 @@ def clamp(
             data = {"holding_mV": r["holding_mV"], "test_mV": r["test_mV"], "peak_I_Na_uA_cm2": r["peak_I_Na"],
                     "steady_I_K_uA_cm2": r["steady_I_K"], "I_L_uA_cm2": r["I_L"]}
             if plot is not None:
-                from .plot import plot_iv
+                from ..plot import plot_iv
 
                 plot_iv(r, params, plot)
         else:
@@ -1140,7 +1140,7 @@ def clamp(
                  "time_to_peak_I_Na_ms": float(r["t_ms"][abs(r["I_Na"]).argmax()]),
                  "end_I_K_uA_cm2": float(r["I_K"][-1])} for lv, r in zip(levels, runs)]}
             if plot is not None:
-                from .plot import plot_clamp
+                from ..plot import plot_clamp
 
                 plot_clamp(runs, plot)
     except InvalidParameter as exc:
@@ -1192,7 +1192,7 @@ def cable(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ):
     """Conduction along an unbranched axon: action-potential velocity, or passive spread (--passive)."""
-    from .axon import run_axon
+    from ..analysis.axon import run_axon
 
     _check_plot_path(plot)
     _check_out_path(out)
@@ -1220,7 +1220,7 @@ def cable(
     if out is not None:
         _save_dataset(res.result.to_dataset(), out)
     if plot is not None:
-        from .plot import plot_cable
+        from ..plot import plot_cable
 
         plot_cable(res, plot)
     summary = res.summary()
@@ -1277,7 +1277,7 @@ def explore(
             raise InvalidParameter("--host", host, "must be an IP address (e.g. 127.0.0.1) or localhost") from None
     if not 1 <= port <= 65535:
         raise InvalidParameter("--port", port, "must be from 1 to 65535")
-    from .web import serve
+    from ..web import serve
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     sys.stderr.write(f"nernst explorer: open http://{shown}:{port}/ in a browser (Ctrl+C stops it)\n")
@@ -1317,7 +1317,7 @@ def sweep(
     """Sweep parameters of a model over a grid, a list or random/Latin-hypercube samples; sensitivities."""
     import time
 
-    from .sweep import describe_model, load_sweep, parameter_unit, run_sweep, sensitivity
+    from ..sweep import describe_model, load_sweep, parameter_unit, run_sweep, sensitivity
 
     if verify is not None:
         others = {"FILE": file, "--out": out, "--scheduler": scheduler, "--workers": workers, "--resume": resume,
@@ -1400,7 +1400,7 @@ def sweep(
         frame.to_csv(csv)
         sys.stderr.write(f"nernst: table written to {csv} ({len(frame):,} rows)\n")
     if plot is not None:
-        from .plot import plot_sweep, plot_tornado
+        from ..plot import plot_sweep, plot_tornado
 
         name = output or sw.outputs[0]
         if sens is not None:
@@ -1427,7 +1427,7 @@ def sweep(
 
 def _verify_store(path: Path, as_json: bool) -> int:
     """``nernst sweep --verify STORE``: the state of every block."""
-    from .sweepstore import ranges, verify_store
+    from ..sweep.store import ranges, verify_store
 
     try:
         state = verify_store(path)
@@ -1548,7 +1548,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     import warnings
 
-    from .errors import NernstWarning
+    from ..errors import NernstWarning
 
     try:
         with warnings.catch_warnings():

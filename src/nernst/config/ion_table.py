@@ -25,13 +25,13 @@ import tomllib
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import InvalidParameter
-from .paths import check_input_file
+from ..errors import InvalidParameter
+from .._core.paths import check_input_file
 import re
 
-from .ions import lookup_ion, resolve_valence
-from .specs import CellSpec, IonSpec
-from .units import parse_quantity
+from ..physics.ions import lookup_ion, resolve_valence
+from ..model.ion_table import CellSpec, IonSpec
+from .._core.quantities import parse_quantity
 
 __all__ = ["load_config", "spec_from_dict", "spec_to_dict", "MAX_CONFIG_BYTES"]
 
@@ -82,7 +82,7 @@ def _models():
             c = parse_quantity(v, "concentration", info.field_name)
             if c < 0:
                 raise ValueError(f"must be >= 0 mM, and > 0 for a permeant ion (got {c:g})")
-            from .validation import check_nonnegative
+            from .._core.validation import check_nonnegative
 
             return float(check_nonnegative(c, info.field_name, "mM"))
 
@@ -95,7 +95,7 @@ def _models():
                 raise ValueError(f"must be a non-zero number (got {v!r})")
             if not math.isfinite(v) or v == 0:
                 raise ValueError(f"must be a finite, non-zero number (got {v!r})")
-            from .validation import check_valence
+            from .._core.validation import check_valence
 
             return float(check_valence(v, info.field_name))
 
@@ -108,7 +108,7 @@ def _models():
             p = parse_quantity(v, "permeability", info.field_name)
             if p < 0:
                 raise ValueError(f"must be >= 0 (got {p:g})")
-            from .validation import check_nonnegative
+            from .._core.validation import check_nonnegative
 
             return (float(check_nonnegative(p, info.field_name, "cm/s" if absolute else "")), absolute)
 
@@ -120,7 +120,7 @@ def _models():
             g = parse_quantity(v, "conductance", info.field_name)
             if g < 0:
                 raise ValueError(f"must be >= 0 mS/cm^2 (got {g:g})")
-            from .validation import check_nonnegative
+            from .._core.validation import check_nonnegative
 
             return float(check_nonnegative(g, info.field_name, "mS/cm^2"))
 
@@ -146,7 +146,7 @@ def _models():
         @field_validator("temperature_c", mode="before")
         @classmethod
         def _temp(cls, v, info):
-            from .validation import check_temperature
+            from .._core.validation import check_temperature
 
             return float(check_temperature(parse_quantity(v, "temperature", "temperature_c")))
 
@@ -187,7 +187,7 @@ def _pydantic_to_invalid(err, prefix: str = "") -> InvalidParameter:
 
 def _with_base_preset(data: dict) -> dict:
     """Resolve ``base = "PRESET"``: the preset's tables, with this config's keys merged over them."""
-    from .cellconfig import _merge
+    from .cell import _merge
     from .presets import shipped_preset_data
 
     name = data["base"]

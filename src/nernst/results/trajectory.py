@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InvalidParameter
+from ..errors import InvalidParameter
 
 __all__ = ["trajectory_to_dataset", "save_trajectory", "trajectory_summary", "summary_lines", "clock", "OUT_SUFFIXES"]
 
