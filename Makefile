@@ -40,6 +40,7 @@ browser:
 	  echo "warning: chromium could not be installed; the browser tests will be skipped"
 
 test: $(STAMP) browser
+	$(BIN)/lint-imports --no-cache  # the one-way layers of the package (pyproject.toml [tool.importlinter])
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --doctest-modules src/nernst tests
 
 bench: $(STAMP)

@@ -660,7 +660,8 @@ def ais_figure():
 def gaba_chloride_figure():
     """AMPA against GABA-A, with E_GABA from the chloride of a pump-leak cell with and without KCC2."""
     from nernst.excitability import simulate_cable
-    from nernst.mechanisms.synapses import ampa, gaba_a, gaba_a_reversal, gaba_a_reversal_from_cell
+    from nernst.analysis.gaba import gaba_a_reversal_from_cell
+    from nernst.mechanisms.synapses import ampa, gaba_a, gaba_a_reversal
     from nernst.morphology import ball_and_stick
 
     with_k = gaba_a_reversal_from_cell("duesterwald2018")

@@ -152,6 +152,9 @@ VALENCE_RANGE = (1e-3, 100.0)
 #: Highest accepted temperature, degC: water boils at 100 degC, no cell lives above.  A bare
 #: number above it is most often a temperature in kelvin (310 for 37 degC): the error says so.
 MAX_TEMPERATURE_C = 100.0
+#: 0 degC in kelvin: exact by the definition of the Celsius scale (scipy.constants.zero_Celsius); written
+#: here so that checking a temperature needs neither SciPy nor the physics layer.
+ZERO_CELSIUS_K = 273.15
 
 
 def check_valence(value, field: str = "valence"):
@@ -181,15 +184,13 @@ def check_temperature(value, field: str = "temperature_c"):
         return value
     arr = check_finite(value, field)
     a = np.asarray(arr, dtype=float)
-    from ..physics.constants import ZERO_CELSIUS  # here, not at import: keeps SciPy off the HH path
-
-    bad = a <= -ZERO_CELSIUS
+    bad = a <= -ZERO_CELSIUS_K
     if np.any(bad):
         raise InvalidParameter(field, _first_bad(a, bad), "must be above absolute zero (-273.15 degC)")
     bad = a > MAX_TEMPERATURE_C
     if np.any(bad):
         x = _first_bad(a, bad)
-        hint = (f"; did you mean {x:g} K ({x - ZERO_CELSIUS:.4g} degC)? write '{x:g} K'"
+        hint = (f"; did you mean {x:g} K ({x - ZERO_CELSIUS_K:.4g} degC)? write '{x:g} K'"
                 if 273.15 <= x <= 373.15 else "")  # liquid water in kelvin
         raise InvalidParameter(field, x, f"must be at most {MAX_TEMPERATURE_C:g} degC (water boils){hint}")
     return arr

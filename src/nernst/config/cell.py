@@ -86,7 +86,9 @@ class CellConfig:
 
     def initial_state(self):
         """The start of a run: the config's concentrations, or with ``[initial] steady = true``
-        the steady state of the model before any protocol event."""
+        the steady state of the model before any protocol event (solved here, when the run asks for
+        its start: loading the config does not solve).  This is the one place where the config layer
+        calls a solver, declared in the import contract."""
         st = self.model.initial_state(self.initial_voltage_mV)
         if self.start_steady:
             from ..solvers.pumpleak import steady_state
@@ -535,8 +537,8 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
         raise
     cfg = CellConfig(model, Protocol(events), duration, points, v0, _text(data.get("description"), "description"),
                      start_steady)
-    if check_charge:
-        cfg.initial_state()  # refuses unbalanced charge now, with the voltage it would give
+    if check_charge:  # refuses unbalanced charge now, with the voltage it would give (loading never solves)
+        model.initial_state(v0)
     return cfg
 
 

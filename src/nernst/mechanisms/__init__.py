@@ -15,19 +15,16 @@ _LAZY = {
     "REGISTRY": "base", "Mechanism": "base", "MembraneState": "base", "current_to_flux": "base",
     "GHKLeak": "leak", "OhmicLeak": "leak", "NaKPump": "pumps",
     "KCC2": "cotransporters", "NKCC1": "cotransporters", "NCX": "exchangers", "PMCA": "exchangers",
+    "CurrentInjection": "electrodes", "VoltageClamp": "electrodes",
 }
 
 __all__ = ["REGISTRY", "Mechanism", "MembraneState", "current_to_flux", "GHKLeak", "OhmicLeak", "NaKPump",
-           "KCC2", "NKCC1", "NCX", "PMCA"]
+           "KCC2", "NKCC1", "NCX", "PMCA", "CurrentInjection", "VoltageClamp"]
 
 
 def __getattr__(name):
     if name in _LAZY:
         import importlib
-
-        if name == "REGISTRY":  # filled by each transporter module as it is imported
-            for mod in ("leak", "pumps", "cotransporters", "exchangers"):
-                importlib.import_module(f".{mod}", __name__)
 
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value

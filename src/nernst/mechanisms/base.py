@@ -17,6 +17,8 @@ z is a flux of 1e6 / (z F) pmol/(cm^2 s).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -63,12 +65,54 @@ class MembraneState:
         return self.vt / self.valence[species] * np.log(self.outside[species] / self.inside[species])
 
 
-REGISTRY: dict[str, type] = {}
+#: Every shipped mechanism, by its config ``kind``: the module (in this package) and the class.  The
+#: registry is complete whatever was imported first; a class is imported when its kind is first asked for.
+KINDS = {
+    "leak": ("leak", "OhmicLeak"),
+    "ghk_leak": ("leak", "GHKLeak"),
+    "nak_pump": ("pumps", "NaKPump"),
+    "kcc2": ("cotransporters", "KCC2"),
+    "nkcc1": ("cotransporters", "NKCC1"),
+    "ncx": ("exchangers", "NCX"),
+    "pmca": ("exchangers", "PMCA"),
+    "injection": ("electrodes", "CurrentInjection"),
+    "clamp": ("electrodes", "VoltageClamp"),
+}
+
+
+class _Registry(Mapping):
+    """``kind -> class``: the shipped kinds of :data:`KINDS`, and any class registered with :func:`register`."""
+
+    def __init__(self):
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, kind):
+        if kind not in self._classes:
+            if kind not in KINDS:
+                raise KeyError(kind)
+            import importlib
+
+            module, name = KINDS[kind]
+            self._classes[kind] = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        return self._classes[kind]
+
+    def __iter__(self):
+        return iter(dict.fromkeys([*KINDS, *self._classes]))
+
+    def __len__(self):
+        return len(set(KINDS) | set(self._classes))
+
+    def add(self, cls) -> None:
+        self._classes[cls.kind] = cls
+
+
+REGISTRY = _Registry()
 
 
 def register(cls):
-    """Class decorator: make a mechanism available to configs by its ``kind``."""
-    REGISTRY[cls.kind] = cls
+    """Class decorator: make a mechanism available to configs by its ``kind`` (the shipped ones are also
+    listed in :data:`KINDS`, so that the registry never depends on the order of imports)."""
+    REGISTRY.add(cls)
     return cls
 
 
