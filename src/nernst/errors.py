@@ -15,7 +15,7 @@ class NernstError(Exception):
     """Base class of every error nernst raises on purpose."""
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     """Short, single-line representation of an offending value."""
     text = repr(value)
     text = " ".join(text.split())
@@ -45,7 +45,7 @@ class InvalidParameter(NernstError, ValueError):
     def __str__(self) -> str:  # one line, always
         if self.value is _NO_VALUE:
             return f"{self.field}: {self.reason}"
-        return f"{self.field}: {self.reason} (got {_show(self.value)})"
+        return f"{self.field}: {self.reason} (got {show_value(self.value)})"
 
     def renamed(self, field: str) -> "InvalidParameter":
         """The same error reported under another field name (e.g. a CLI flag)."""
@@ -62,3 +62,6 @@ class NernstWarning(UserWarning):
 
 _NO_VALUE = object()
 InvalidParameter.NO_VALUE = _NO_VALUE  # type: ignore[attr-defined]
+
+# the names these had before they were shared across sub-packages
+_show = show_value

@@ -108,7 +108,7 @@ def _table(data, key, required=False) -> dict:
     return value
 
 
-def _keys(table: dict, allowed, where: str):
+def check_keys(table: dict, allowed, where: str):
     for k in table:
         if k not in allowed:
             raise InvalidParameter(f"{where}.{k}" if where else k, InvalidParameter.NO_VALUE,
@@ -149,7 +149,7 @@ def mechanism_from_dict(spec: dict, where: str, species) -> object:
         raise InvalidParameter(f"{where}.kind", kind, f"must be one of {', '.join(sorted(REGISTRY))}")
     cls = REGISTRY[kind]
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    _keys(spec, set(fields) | {"kind"}, where)
+    check_keys(spec, set(fields) | {"kind"}, where)
     kwargs = {}
     for name, f in fields.items():
         if name not in spec:
@@ -195,7 +195,7 @@ def mechanism_from_dict(spec: dict, where: str, species) -> object:
 
 def _check_targets(events, mechs):
     """Every scale/remove event must name a mechanism the cell has by then (typos fail at load)."""
-    from ..model.protocols import _matches
+    from ..model.protocols import matches_target as _matches
 
     from ..model.protocols import CurrentInjection, VoltageClamp
 
@@ -240,7 +240,7 @@ def _event(spec: dict, where: str, species) -> object:
         return value
 
     if action == "scale":
-        _keys(spec, {"at_s", "action", "mechanism", "factor"}, where)
+        check_keys(spec, {"at_s", "action", "mechanism", "factor"}, where)
         target = spec.get("mechanism")
         if not isinstance(target, str):
             raise InvalidParameter(f"{where}.mechanism", target, "must name a mechanism, e.g. 'nak_pump' or 'leak:Na'")
@@ -249,20 +249,20 @@ def _event(spec: dict, where: str, species) -> object:
             raise InvalidParameter(f"{where}.factor", f, "must be a number from 0 to 1e6")
         return Scale(at, target, float(f))
     if action == "remove":
-        _keys(spec, {"at_s", "action", "mechanism"}, where)
+        check_keys(spec, {"at_s", "action", "mechanism"}, where)
         target = spec.get("mechanism")
         if not isinstance(target, str):
             raise InvalidParameter(f"{where}.mechanism", target, "must name a mechanism")
         return Remove(at, target)
     if action == "add":
-        _keys(spec, {"at_s", "action", "mechanism"}, where)
+        check_keys(spec, {"at_s", "action", "mechanism"}, where)
         return Add(at, mechanism_from_dict(spec.get("mechanism"), f"{where}.mechanism", species))
     if action == "set_outside":
-        _keys(spec, {"at_s", "action", "ion", "mM", "substitute"}, where)
+        check_keys(spec, {"at_s", "action", "ion", "mM", "substitute"}, where)
         return SetOutside(at, ion("ion"), _number(spec.get("mM"), "concentration", f"{where}.mM", 0.0, True, 1e5),
                           ion("substitute", required=False))
     if action == "add_inside":
-        _keys(spec, {"at_s", "action", "species", "mM", "valence", "counter_ion"}, where)
+        check_keys(spec, {"at_s", "action", "species", "mM", "valence", "counter_ion"}, where)
         name = spec.get("species", "X")
         if not isinstance(name, str) or not name:
             raise InvalidParameter(f"{where}.species", name, "must be a name")
@@ -275,11 +275,11 @@ def _event(spec: dict, where: str, species) -> object:
         return AddInside(at, name, _number(spec.get("mM"), "concentration", f"{where}.mM", 0.0, True, 1e5), float(z),
                          ion("counter_ion") if "counter_ion" in spec else "K")
     if action == "inject":
-        _keys(spec, {"at_s", "action", "ion", "current_uA_cm2"}, where)
+        check_keys(spec, {"at_s", "action", "ion", "current_uA_cm2"}, where)
         i = _number(spec.get("current_uA_cm2", 0.0), "current", f"{where}.current_uA_cm2", -1e6, False, 1e6)
         return Inject(at, ion("ion"), i)
     if action == "clamp":
-        _keys(spec, {"at_s", "action", "voltage_mV", "ion", "release"}, where)
+        check_keys(spec, {"at_s", "action", "voltage_mV", "ion", "release"}, where)
         release = spec.get("release", False)
         if not isinstance(release, bool):
             raise InvalidParameter(f"{where}.release", release, "must be true or false")
@@ -341,7 +341,7 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _with_base(data: dict, depth: int) -> dict:
+def with_base(data: dict, depth: int) -> dict:
     """Resolve ``base = "NAME"``: a shipped cell whose settings this config extends."""
     from .presets import shipped_cell_data
 
@@ -352,7 +352,7 @@ def _with_base(data: dict, depth: int) -> dict:
         raise InvalidParameter("base", name, "bases nest too deeply")
     base = shipped_cell_data(name)
     if "base" in base:
-        base = _with_base(base, depth + 1)
+        base = with_base(base, depth + 1)
     merged = _merge(base, {k: v for k, v in data.items() if k != "base"})
     merged.pop("base", None)
     return merged
@@ -373,16 +373,16 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
         raise InvalidParameter("config", InvalidParameter.NO_VALUE,
                                "is an ion table for 'nernst rest' (its ions have permeabilities), not a cell: a cell "
                                "config has [geometry] and [[mechanisms]] (start from 'nernst cells show kay2017')")
-    _keys(data, top, "")
+    check_keys(data, top, "")
     if "base" in data:
-        data = _with_base(data, depth=0)
+        data = with_base(data, depth=0)
     from .._core.validation import check_temperature
 
     temperature = float(check_temperature(parse_quantity(data.get("temperature_c", 37.0), "temperature",
                                                          "temperature_c")))
 
     geo = _table(data, "geometry", required=True)
-    _keys(geo, {"shape", "radius_um", "length_um", "ends", "capacitance_uF_cm2"}, "geometry")
+    check_keys(geo, {"shape", "radius_um", "length_um", "ends", "capacitance_uF_cm2"}, "geometry")
     shape = geo.get("shape", "sphere")
     radius = _number(geo.get("radius_um", None) if "radius_um" in geo else _missing("geometry.radius_um"),
                      "length", "geometry.radius_um", 1e-6, False, 1e8)
@@ -410,7 +410,7 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
         where = f"ions.{sym}"
         if not isinstance(t, dict):
             raise InvalidParameter(where, t, "must be a table with inside and outside")
-        _keys(t, {"inside", "outside", "valence"}, where)
+        check_keys(t, {"inside", "outside", "valence"}, where)
         for side in ("inside", "outside"):
             if side not in t:
                 raise InvalidParameter(f"{where}.{side}", InvalidParameter.NO_VALUE, "is required (mM)")
@@ -437,7 +437,7 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
         where = f"impermeant.{key}"
         if not isinstance(t, dict):
             raise InvalidParameter(where, t, "must be a table with inside and valence")
-        _keys(t, {"inside", "outside", "valence"}, where)
+        check_keys(t, {"inside", "outside", "valence"}, where)
         z = t.get("valence")
         if isinstance(z, bool) or not isinstance(z, (int, float)) or not math.isfinite(z) or z == 0 or abs(z) > 100:
             raise InvalidParameter(f"{where}.valence", z, "must be a non-zero number (mean charge per particle)")
@@ -467,14 +467,14 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
                                            "the rest of the bath")
 
     water = _table(data, "water")
-    _keys(water, {"mode", "permeability_cm_s"}, "water")
+    check_keys(water, {"mode", "permeability_cm_s"}, "water")
     mode = water.get("mode", "flux")
     if mode not in ("flux", "instant", "rigid"):
         raise InvalidParameter("water.mode", mode, "must be 'flux', 'instant' or 'rigid'")
     pf = _number(water.get("permeability_cm_s", 1e-3), "permeability", "water.permeability_cm_s", 0.0, True, 1e3)
 
     bath = _table(data, "bath")
-    _keys(bath, {"volume_ratio"}, "bath")
+    check_keys(bath, {"volume_ratio"}, "bath")
     ratio = None
     if "volume_ratio" in bath:
         ratio = bath["volume_ratio"]
@@ -483,7 +483,7 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
         ratio = float(ratio)
 
     initial = _table(data, "initial")
-    _keys(initial, {"voltage_mV", "steady"}, "initial")
+    check_keys(initial, {"voltage_mV", "steady"}, "initial")
     v0 = None
     if "voltage_mV" in initial:
         v0 = _number(initial["voltage_mV"], "voltage", "initial.voltage_mV", -1000.0, False, 1000.0)
@@ -516,7 +516,7 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
                 raise exc.renamed(f"protocol[{i}].{exc.field}") from None
 
     run = _table(data, "run")
-    _keys(run, {"duration_s", "points"}, "run")
+    check_keys(run, {"duration_s", "points"}, "run")
     duration = None
     if "duration_s" in run:
         duration = parse_seconds(run["duration_s"], "run.duration_s")
@@ -571,7 +571,7 @@ def load_cell(cell, settings=None) -> CellConfig:
         return load_cell_config(path)
     data = read_toml(path, "config")
     if "base" in data:
-        data = _with_base(data, depth=0)
+        data = with_base(data, depth=0)
     return cell_from_dict(apply_settings(data, settings), name=path.stem)
 
 
@@ -690,3 +690,7 @@ def read_toml(path, field: str, max_bytes: int = MAX_BYTES) -> dict:
         raise InvalidParameter(field, str(path), f"is not valid TOML: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise InvalidParameter(field, str(path), "is nested too deeply to be read") from None
+
+# the names these had before they were shared across sub-packages
+_keys = check_keys
+_with_base = with_base

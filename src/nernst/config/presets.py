@@ -23,7 +23,7 @@ __all__ = ["list_presets", "load_preset", "DEFAULT_PRESET", "list_cell_configs",
 DEFAULT_PRESET = "mammalian_neuron"
 
 
-def _files():
+def preset_files():
     return {
         f.name[: -len(".toml")]: f
         for f in resources.files("nernst.config").joinpath("data", "presets").iterdir()
@@ -33,20 +33,20 @@ def _files():
 
 def list_presets() -> list[str]:
     """Names of all shipped presets, sorted."""
-    return sorted(_files())
+    return sorted(preset_files())
 
 
 @lru_cache(maxsize=None)
 def load_preset(name: str) -> CellSpec:
     """The preset *name* as a :class:`~nernst.specs.CellSpec`."""
-    files = _files()
+    files = preset_files()
     if not isinstance(name, str) or name not in files:
         raise InvalidParameter("preset", name, f"unknown preset; choose from {', '.join(sorted(files))}")
     data = tomllib.loads(files[name].read_text(encoding="utf-8"))
     return spec_from_dict(data, name=name)
 
 
-def _cell_files():
+def cell_files():
     return {
         f.name[: -len(".toml")]: f
         for f in resources.files("nernst.config").joinpath("data", "cells").iterdir()
@@ -57,7 +57,7 @@ def _cell_files():
 def list_cell_configs() -> list[dict]:
     """The shipped pump-leak cell configs: name, title, source."""
     rows = []
-    for name, f in sorted(_cell_files().items()):
+    for name, f in sorted(cell_files().items()):
         data = tomllib.loads(f.read_text(encoding="utf-8"))
         rows.append({"name": name, "title": data.get("title"), "source": data.get("source"),
                      "description": data.get("description")})
@@ -69,7 +69,7 @@ def resolve_cell_config(config) -> Path:
     p = Path(config)
     if exists(p) or p.suffix == ".toml" or len(p.parts) > 1:
         return p
-    files = _cell_files()
+    files = cell_files()
     if str(config) in files:
         return Path(str(files[str(config)]))
     raise InvalidParameter("config", str(config), f"no such file, and no shipped cell of that name "
@@ -78,7 +78,7 @@ def resolve_cell_config(config) -> Path:
 
 def shipped_preset_data(name: str) -> dict:
     """The raw TOML table of a shipped preset."""
-    files = _files()
+    files = preset_files()
     if not isinstance(name, str) or name not in files:
         raise InvalidParameter("preset", name, f"unknown preset; choose from {', '.join(sorted(files))}")
     return tomllib.loads(files[name].read_text(encoding="utf-8"))
@@ -87,18 +87,22 @@ def shipped_preset_data(name: str) -> dict:
 def preset_text(name: str) -> str:
     """The TOML file of a shipped preset, as text (a config to start from)."""
     shipped_preset_data(name)  # the error names the known presets
-    return _files()[name].read_text(encoding="utf-8")
+    return preset_files()[name].read_text(encoding="utf-8")
 
 
 def cell_text(name: str) -> str:
     """The TOML file of a shipped cell config, as text."""
     shipped_cell_data(name)
-    return _cell_files()[name].read_text(encoding="utf-8")
+    return cell_files()[name].read_text(encoding="utf-8")
 
 
 def shipped_cell_data(name: str) -> dict:
     """The raw TOML table of a shipped cell config."""
-    files = _cell_files()
+    files = cell_files()
     if name not in files:
         raise InvalidParameter("base", name, f"no shipped cell of that name (shipped: {', '.join(sorted(files))})")
     return tomllib.loads(files[name].read_text(encoding="utf-8"))
+
+# the names these had before they were shared across sub-packages
+_files = preset_files
+_cell_files = cell_files

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..physics.equilibrium import _bern
+from ..physics.equilibrium import bern
 from .base import Mechanism, MembraneState, current_to_flux, register
 
 __all__ = ["GHKLeak", "OhmicLeak"]
@@ -50,7 +50,7 @@ class GHKLeak(Mechanism):
         s = z * st.v / st.vt
         ci, co = st.inside[self.ion], st.outside[self.ion]
         # pmol/(cm^2 s) with P in cm/s and c in mM: 1e6 P (ci b(s) - co b(-s))
-        return {self.ion: 1e6 * self.permeability_cm_s * (ci * _bern(s) - co * _bern(-s))}
+        return {self.ion: 1e6 * self.permeability_cm_s * (ci * bern(s) - co * bern(-s))}
 
     def scaled(self, factor):
         return replace(self, permeability_cm_s=self.permeability_cm_s * factor)

@@ -56,14 +56,14 @@ MAX_INITIAL_VOLTAGE_MV = 300.0
 #: leaves room for published concentrations rounded to three decimals.
 BATH_CHARGE_TOLERANCE_MM = 1e-3
 
-# V [mV] = _V_PER_CHARGE * F * sum(z N [amol]) / (C_m [uF/cm^2] A [um^2]):
+# V [mV] = V_PER_CHARGE * F * sum(z N [amol]) / (C_m [uF/cm^2] A [um^2]):
 # 1e3 mV/V * 1e-18 mol/amol / (1e-6 F/uF * 1e-8 cm^2/um^2) = 0.1
-_V_PER_CHARGE = 0.1
+V_PER_CHARGE = 0.1
 # dN/dt [amol/s] = -J [pmol/cm^2/s] * A [um^2] * 1e-8 cm^2/um^2 * 1e-12 mol/pmol * 1e18 amol/mol
-_FLUX_TO_RATE = 1e-2
+FLUX_TO_RATE = 1e-2
 # dW/dt [um^3/s] = P_f [cm/s] * A [um^2] * v_w [cm^3/mol] * dOsm [mM]:
 # 1e4 um/cm * 1e-6 mol/cm^3 per mM = 1e-2
-_WATER_FACTOR = 1e-2
+WATER_FACTOR = 1e-2
 
 WATER_MODES = ("flux", "instant", "rigid")
 
@@ -227,7 +227,7 @@ class CellModel:
                 raise InvalidParameter("initial.voltage_mV", voltage_mV, "needs an impermeant species inside to adjust")
             key = next(iter(self.impermeant_inside))
             z_x = self.impermeant_inside[key].valence
-            target = voltage_mV * self.capacitance_uF_cm2 * self.area_um2 / (_V_PER_CHARGE * FARADAY)
+            target = voltage_mV * self.capacitance_uF_cm2 * self.area_um2 / (V_PER_CHARGE * FARADAY)
             other = self._charge(n_in, x_in, exclude=key)
             x_in[key] = (target - other) / z_x
             if x_in[key] < 0:
@@ -338,7 +338,7 @@ class CellState:
     @property
     def voltage_mV(self) -> float:
         m = self.model
-        return _V_PER_CHARGE * FARADAY * self.charge_amol / (m.capacitance_uF_cm2 * m.area_um2)
+        return V_PER_CHARGE * FARADAY * self.charge_amol / (m.capacitance_uF_cm2 * m.area_um2)
 
     @property
     def inside_osmolarity(self) -> float:
@@ -349,3 +349,8 @@ class CellState:
         vt = self.model.vt
         ci, co = self.inside_mM, self.outside_mM
         return {s: vt / self.model.valence[s] * float(np.log(co[s] / ci[s])) for s in self.model.species}
+
+# the names these had before they were shared across sub-packages
+_V_PER_CHARGE = V_PER_CHARGE
+_FLUX_TO_RATE = FLUX_TO_RATE
+_WATER_FACTOR = WATER_FACTOR

@@ -32,7 +32,7 @@ __all__ = ["Event", "Protocol", "Scale", "Remove", "Add", "SetOutside", "AddInsi
            "Clamp", "VoltageClamp"]
 
 
-def _matches(m: Mechanism, target: str) -> bool:
+def matches_target(m: Mechanism, target: str) -> bool:
     """A target names a mechanism by kind ("nak_pump") or kind:ion ("leak:Na")."""
     kind, _, ion = target.partition(":")
     if m.kind != kind:
@@ -41,7 +41,7 @@ def _matches(m: Mechanism, target: str) -> bool:
 
 
 def _find(model: CellModel, target: str) -> list:
-    found = [i for i, m in enumerate(model.mechanisms) if _matches(m, target)]
+    found = [i for i, m in enumerate(model.mechanisms) if matches_target(m, target)]
     if not found:
         have = ", ".join(sorted({m.kind + (f":{m.ion}" if hasattr(m, "ion") else "") for m in model.mechanisms}))
         raise InvalidParameter("mechanism", target, f"no such mechanism in the cell (have: {have})")
@@ -74,7 +74,7 @@ class Scale(Event):
     def apply(self, model, state, original=None):
         idx = _find(model, self.target)
         mechs = list(model.mechanisms)
-        before = [i for i, m in enumerate(original.mechanisms) if _matches(m, self.target)] if original else []
+        before = [i for i, m in enumerate(original.mechanisms) if matches_target(m, self.target)] if original else []
         if len(before) == len(idx):
             for i, j in zip(idx, before):
                 mechs[i] = original.mechanisms[j].scaled(self.factor)
@@ -268,3 +268,6 @@ class Protocol:
 
     def events_until(self, t_end: float) -> list:
         return sorted([e for e in self.events if e.time_s < t_end], key=lambda e: e.time_s)
+
+# the names these had before they were shared across sub-packages
+_matches = matches_target

@@ -141,7 +141,7 @@ def nernst(c_in, c_out, valence, temperature_c=37.0):
 # GHK current and flux
 # ---------------------------------------------------------------------------
 
-def _bern(s):
+def bern(s):
     """b(s) = s / (1 - exp(-s)), exact for every real s (b(0) = 1).
 
     b(s) - b(-s) = s.  Computed as 1 / exprel(-s) with exprel(x) = expm1(x)/x,
@@ -156,12 +156,12 @@ def _bern(s):
 
 
 def _bern_prime(s, b=None):
-    """Derivative of :func:`_bern`: b'(s) = b (1 + s - b) / s, series near 0.
+    """Derivative of :func:`bern`: b'(s) = b (1 + s - b) / s, series near 0.
 
     *b* may be passed when b(s) is already known.
     """
     s = np.asarray(s, dtype=float)
-    b = _bern(s) if b is None else b
+    b = bern(s) if b is None else b
     small = np.abs(s) < 0.1
     with np.errstate(invalid="ignore", divide="ignore"):
         direct = b * (1.0 + s - b) / s
@@ -218,7 +218,7 @@ def ghk_current(voltage_mV, c_in, c_out, valence, permeability_cm_s, temperature
     """
     z, s, ci, co, _ = _ghk_core(voltage_mV, c_in, c_out, valence, temperature_c)
     p = np.asarray(check_nonnegative(permeability_cm_s, "permeability", "cm/s"))
-    return _out(p * z * FARADAY * (ci * _bern(s) - co * _bern(-s)))
+    return _out(p * z * FARADAY * (ci * bern(s) - co * bern(-s)))
 
 
 @_guarded("voltage_mV/inside/outside/permeability")
@@ -234,7 +234,7 @@ def ghk_flux(voltage_mV, c_in, c_out, valence, permeability_cm_s, temperature_c=
     """
     z, s, ci, co, _ = _ghk_core(voltage_mV, c_in, c_out, valence, temperature_c)
     p = np.asarray(check_nonnegative(permeability_cm_s, "permeability", "cm/s"))
-    return _out(1e6 * p * (ci * _bern(s) - co * _bern(-s)))
+    return _out(1e6 * p * (ci * bern(s) - co * bern(-s)))
 
 
 @_guarded("voltage_mV/inside/outside/permeability")
@@ -490,7 +490,7 @@ def _total_current(v, ci, co, z, p, vt):
     df = 0.0
     for cin, cout, zi, pi in zip(ci, co, z, p):
         s = zi * v / vt
-        bp, bm = _bern(s), _bern(-s)
+        bp, bm = bern(s), bern(-s)
         f = f + pi * zi * (cin * bp - cout * bm)
         # b'(s) = b(s) (1 + s - b(s)) / s, and b(-s) = b(s) - s; series near 0.
         df = df + pi * zi * zi / vt * (cin * _bern_prime(s, bp) + cout * _bern_prime(-s, bm))
@@ -890,3 +890,6 @@ def donnan_equilibrium(outside_mM, valence, impermeant_mM, impermeant_valence, t
     inside = co * np.exp(-z * u)
     osm = np.sum(inside, axis=0) + x - np.sum(co, axis=0)
     return DonnanState(_out(vt * u), inside, _out(osm))
+
+# the names these had before they were shared across sub-packages
+_bern = bern

@@ -46,7 +46,7 @@ def available() -> bool:
     return True
 
 
-def _njit(**kwargs):
+def njit(**kwargs):
     """numba.njit when Numba is importable, else a decorator that leaves the
     function as plain Python (never used then: :func:`available` is False)."""
     try:
@@ -60,7 +60,7 @@ def _njit(**kwargs):
 # Reading the packed 2-D input through a helper function called per element
 # was 20x slower (Numba did not inline it across functions).
 
-@_njit(cache=True)
+@njit(cache=True)
 def _load(data, rows, scal, k, a_, b_, p_):
     for i in range(a_.size):
         r0 = rows[0, i]
@@ -70,7 +70,7 @@ def _load(data, rows, scal, k, a_, b_, p_):
         b_[i] = data[r1, k] if r1 >= 0 else scal[1, i]
         p_[i] = data[r2, k] if r2 >= 0 else scal[2, i]
 
-@_njit(cache=True)
+@njit(cache=True)
 def _total(v, a_, b_, p_, z, t):
     # sum_X P z (ci b(s) - co b(-s)) and its V-derivative, one expm1 per ion:
     # with u = |s| and m = expm1(-u): b(u) = u / -m, b(-u) = b(u) (1 + m).
@@ -108,7 +108,7 @@ def _total(v, a_, b_, p_, z, t):
         df += pi * zi * zi / t * (a_[i] * dp + b_[i] * dm)
     return f, df
 
-@_njit(cache=True)
+@njit(cache=True)
 def _root(data, rows, scal, z, vt, out, tol):
     n = out.size
     nz = z.size
@@ -241,3 +241,6 @@ def zero_current_root(ci, co, p, z, vt, shape, tol_mV=1e-10):
     if failed >= 0:
         return None, int(failed)
     return out.reshape(shape), -1
+
+# the names these had before they were shared across sub-packages
+_njit = njit

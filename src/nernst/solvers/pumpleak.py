@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..model.cell import (_FLUX_TO_RATE, _V_PER_CHARGE, _WATER_FACTOR, MAX_INITIAL_VOLTAGE_MV, WATER_MOLAR_VOLUME_CM3_MOL,
+from ..model.cell import (FLUX_TO_RATE, V_PER_CHARGE, WATER_FACTOR, MAX_INITIAL_VOLTAGE_MV, WATER_MOLAR_VOLUME_CM3_MOL,
                    CellModel, CellState)
 from ..physics.constants import AVOGADRO, FARADAY
 from ..errors import InvalidParameter, NernstWarning, SolverError
@@ -151,7 +151,7 @@ class _Layout:
                 w = inside / osm_o
         z = np.array([m.valence[s] for s in m.species])
         x_charge = sum(m.impermeant_inside[k].valence * a for k, a in self.impermeant_in.items())
-        v = _V_PER_CHARGE * FARADAY * (n_in @ z + x_charge) / (m.capacitance_uF_cm2 * m.area_um2)
+        v = V_PER_CHARGE * FARADAY * (n_in @ z + x_charge) / (m.capacitance_uF_cm2 * m.area_um2)
         if m.finite_bath:
             outside = out_part / (self.w_total - w)[:, None]
         else:
@@ -177,7 +177,7 @@ class _Layout:
         f0 = self._rhs_at(y, v0)
         dv = 1e-4
         dfdv = (self._rhs_at(y, v0 + dv) - self._rhs_at(y, v0 - dv)) / (2 * dv)
-        dv_dq = _V_PER_CHARGE * FARADAY / (m.capacitance_uF_cm2 * m.area_um2)
+        dv_dq = V_PER_CHARGE * FARADAY / (m.capacitance_uF_cm2 * m.area_um2)
         jac = np.zeros((y.size, y.size))
         cols = list(range(n))
         if m.finite_bath:
@@ -198,11 +198,11 @@ class _Layout:
         st = self.state(y)
         m = self.model
         j = m.fluxes(st, voltage_mV=v)
-        rate = np.array([-j[s] for s in m.species]) * (_FLUX_TO_RATE * m.area_um2)
+        rate = np.array([-j[s] for s in m.species]) * (FLUX_TO_RATE * m.area_um2)
         parts = [rate, -rate]
         if m.water == "flux":
             d_osm = st.inside_osmolarity - m.outside_osmolarity(st)
-            parts.append([m.water_permeability_cm_s * m.area_um2 * WATER_MOLAR_VOLUME_CM3_MOL * _WATER_FACTOR * d_osm])
+            parts.append([m.water_permeability_cm_s * m.area_um2 * WATER_MOLAR_VOLUME_CM3_MOL * WATER_FACTOR * d_osm])
         return np.concatenate([np.asarray(p, dtype=float) for p in parts])
 
 
@@ -816,7 +816,7 @@ def _steady_residual(model: CellModel, x, st0: CellState, moved):
     charge = sum(model.valence[s] * ci for s, ci in zip(model.species, c))
     charge += sum(model.impermeant_inside[k].valence * a for k, a in st0.impermeant_in.items()) / w
     # net charge density (mM) minus what the capacitor holds at V
-    r[n + 1] = charge - v * model.capacitance_uF_cm2 * model.area_um2 / (_V_PER_CHARGE * FARADAY * w)
+    r[n + 1] = charge - v * model.capacitance_uF_cm2 * model.area_um2 / (V_PER_CHARGE * FARADAY * w)
     return r
 
 

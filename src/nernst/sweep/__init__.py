@@ -42,7 +42,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..config.cell import _keys  # one "unknown key (allowed: ...)" check for every TOML file
+from ..config.cell import check_keys  # one "unknown key (allowed: ...)" check for every TOML file
 from ..config.overrides import mechanism_aliases as _mechanism_aliases
 from ..config.overrides import set_path as _set_path
 from ..config.overrides import with_value as _with_value
@@ -246,11 +246,11 @@ class _CellModel(_Model):
     def __init__(self, data: dict, kind: str, name=None):
         import copy
 
-        from ..config.cell import _with_base, cell_from_dict
+        from ..config.cell import with_base, cell_from_dict
 
         self.kind = kind
         self.name = name
-        self.data = _with_base(copy.deepcopy(data), depth=0) if "base" in data else copy.deepcopy(data)
+        self.data = with_base(copy.deepcopy(data), depth=0) if "base" in data else copy.deepcopy(data)
         self.cfg = cell_from_dict(copy.deepcopy(self.data), name=name)
         if kind == "scenario" and self.cfg.duration_s is None:
             raise InvalidParameter("cell", name, "a scenario sweep needs a cell config with [run] duration_s")
@@ -747,9 +747,9 @@ def _with_balance(kind: str, data: dict, balance: dict) -> dict:
         data["_balance"] = dict(balance)
         return data
     if "base" in data:
-        from ..config.cell import _with_base
+        from ..config.cell import with_base
 
-        data = _with_base(data, depth=0)
+        data = with_base(data, depth=0)
     for ion in balance.values():
         data["ions"][ion]["outside"] = "balance"
     return data
@@ -851,9 +851,9 @@ def _base_data(kind: str, base, where: str):
         return copy.deepcopy(base), (base.get("title") if isinstance(base.get("title"), str) else None)
     if not isinstance(base, str):
         raise InvalidParameter(where, base, "must be a name, a path or a table")
-    from ..config.presets import _cell_files, _files
+    from ..config.presets import cell_files, preset_files
 
-    files = _files() if kind == "rest" else _cell_files()
+    files = preset_files() if kind == "rest" else cell_files()
     if base in files:
         path = Path(str(files[base]))
         name = base
@@ -902,7 +902,7 @@ def _axis(i: int, t, method: str, model: _Model, kind: str) -> Axis:
     where = f"axes[{i}]"
     if not isinstance(t, dict):
         raise InvalidParameter(where, t, "must be a table ([[axes]] with parameter = ...)")
-    _keys(t, {"parameter", "name", "values", "start", "stop", "num", "step", "low", "high", "scale", "balance"},
+    check_keys(t, {"parameter", "name", "values", "start", "stop", "num", "step", "low", "high", "scale", "balance"},
           where)
     path = t.get("parameter")
     if not isinstance(path, str) or not path:
@@ -990,7 +990,7 @@ def sweep_from_dict(data: dict, name: str | None = None, settings=None) -> Sweep
     """
     if not isinstance(data, dict):
         raise InvalidParameter("sweep", data, "must be a table of settings")
-    _keys(data, {"title", "description", "model", "preset", "cell", "outputs", "chunk", "fixed", "axes", "sampling",
+    check_keys(data, {"title", "description", "model", "preset", "cell", "outputs", "chunk", "fixed", "axes", "sampling",
                  "sensitivity"}, "")
     kind = data.get("model")
     if kind is None:
@@ -1013,9 +1013,9 @@ def sweep_from_dict(data: dict, name: str | None = None, settings=None) -> Sweep
         from ..config.overrides import apply_settings
 
         if kind != "rest" and "base" in base_data:
-            from ..config.cell import _with_base
+            from ..config.cell import with_base
 
-            base_data = _with_base(base_data, depth=0)
+            base_data = with_base(base_data, depth=0)
         base_data = apply_settings(base_data, settings)
         base_name = f"{base_name} (changed)" if base_name else None
     model = _build_model(kind, base_data, base_name)
@@ -1041,7 +1041,7 @@ def sweep_from_dict(data: dict, name: str | None = None, settings=None) -> Sweep
     sampling = data.get("sampling", {})
     if not isinstance(sampling, dict):
         raise InvalidParameter("sampling", sampling, "must be a table (method, n, seed)")
-    _keys(sampling, {"method", "n", "seed"}, "sampling")
+    check_keys(sampling, {"method", "n", "seed"}, "sampling")
     method = sampling.get("method", "grid")
     if method not in METHODS:
         raise InvalidParameter("sampling.method", method, f"must be one of {', '.join(METHODS)}")
@@ -1122,7 +1122,7 @@ def _sensitivity_points(sens, model: _Model, kind: str):
     """Axes of a sensitivity study: the base point, then each parameter at 1 -+ step and 1 -+ span."""
     if not isinstance(sens, dict):
         raise InvalidParameter("sensitivity", sens, "must be a table (parameters, step, span)")
-    _keys(sens, {"parameters", "step", "span"}, "sensitivity")
+    check_keys(sens, {"parameters", "step", "span"}, "sensitivity")
     base = model.parameters()
     names = sens.get("parameters")
     default = names is None

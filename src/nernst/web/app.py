@@ -33,7 +33,7 @@ import math
 import re
 from functools import lru_cache
 
-from ..errors import InvalidParameter, NernstError, _show
+from ..errors import InvalidParameter, NernstError, show_value
 from . import state as st
 
 __all__ = ["create_app"]
@@ -70,15 +70,15 @@ def _number(value, what: str) -> float:
     if value is None or value == "":
         raise NernstError(f"{what} is empty")
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise NernstError(f"{what} {_show(value)} is not a number")
+        raise NernstError(f"{what} {show_value(value)} is not a number")
     try:
         v = float(value)
     except ValueError:
-        raise NernstError(f"{what} {_show(value)} is not a number") from None
+        raise NernstError(f"{what} {show_value(value)} is not a number") from None
     except OverflowError:
-        raise NernstError(f"{what} {_show(value)} is too large") from None
+        raise NernstError(f"{what} {show_value(value)} is too large") from None
     if not math.isfinite(v):
-        raise NernstError(f"{what} {_show(value)} is not a finite number")
+        raise NernstError(f"{what} {show_value(value)} is not a finite number")
     return v
 
 
@@ -109,7 +109,7 @@ def _step(k, n: int) -> int:
     if k is None:
         return 0
     if isinstance(k, bool) or not isinstance(k, int):
-        raise NernstError(f"story step {_show(k)} is not a whole number")
+        raise NernstError(f"story step {show_value(k)} is not a whole number")
     return min(max(k, 0), n - 1)
 
 
@@ -239,7 +239,7 @@ def _table_config(rows, temperature) -> dict:
     for k, r in enumerate(rows):
         sym = r.get("ion")
         if not isinstance(sym, (str, type(None))):
-            raise NernstError(f"row {k + 1}: the ion's symbol {_show(sym)} is not text")
+            raise NernstError(f"row {k + 1}: the ion's symbol {show_value(sym)} is not text")
         sym = (sym or "").strip()
         if not sym:
             raise NernstError(f"row {k + 1}: the ion needs a symbol (e.g. K, Na, Cl, A)")

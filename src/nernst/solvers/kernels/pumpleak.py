@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...model.cell import _FLUX_TO_RATE, _V_PER_CHARGE, _WATER_FACTOR, WATER_MOLAR_VOLUME_CM3_MOL, CellModel
+from ...model.cell import FLUX_TO_RATE, V_PER_CHARGE, WATER_FACTOR, WATER_MOLAR_VOLUME_CM3_MOL, CellModel
 from ...physics.constants import FARADAY
-from ...physics.ghk_kernel import _njit
+from ...physics.ghk_kernel import njit
 
 __all__ = ["CompiledCell", "compile_model"]
 
@@ -106,7 +106,7 @@ def compile_model(model: CellModel, initial) -> CompiledCell | None:
         vt=model.vt,
         water=_WATER[model.water],
         finite=model.finite_bath,
-        pf_rate=model.water_permeability_cm_s * model.area_um2 * WATER_MOLAR_VOLUME_CM3_MOL * _WATER_FACTOR,
+        pf_rate=model.water_permeability_cm_s * model.area_um2 * WATER_MOLAR_VOLUME_CM3_MOL * WATER_FACTOR,
         x_in_amount=float(sum(initial.impermeant_in.values())),
         x_in_charge=float(sum(model.impermeant_inside[k].valence * a for k, a in initial.impermeant_in.items())),
         x_out_conc=x_out,
@@ -117,7 +117,7 @@ def compile_model(model: CellModel, initial) -> CompiledCell | None:
 
 
 # --------------------------------------------------------------------------- kernels
-@_njit(cache=True)
+@njit(cache=True)
 def _bern(s):
     if s == 0.0:
         return 1.0
@@ -125,7 +125,7 @@ def _bern(s):
     return x / math.expm1(x)
 
 
-@_njit(cache=True)
+@njit(cache=True)
 def fluxes(v, ci, co, z, vt, mtype, mion, mpar, out):
     """Outward flux density of every ion (pmol/cm^2/s) into *out*: the compiled twin of the
     mechanisms' ``flux`` methods."""
@@ -195,7 +195,7 @@ def fluxes(v, ci, co, z, vt, mtype, mion, mpar, out):
             out[i] += mpar[k, 0] * (v - mpar[k, 1]) * _UA / z[i]
 
 
-@_njit(cache=True)
+@njit(cache=True)
 def _volumes(y, n, water, finite, w0, w_total, x_in_amount, x_out_amount, osm_out_fixed):
     """Cell and extracellular volume for the state vector (same rules as dynamics._Layout)."""
     if water == 0:
@@ -216,14 +216,14 @@ def _volumes(y, n, water, finite, w0, w_total, x_in_amount, x_out_amount, osm_ou
     return w, w_total - w
 
 
-@_njit(cache=True)
+@njit(cache=True)
 def rhs(y, dy, z, co_bath, vt, mtype, mion, mpar, area, cap, water, finite, pf_rate, x_in_amount, x_in_charge,
         x_out_conc, w0, w_total, w_out0, ci, co, j):
     _rhs_v(y, dy, np.nan, z, co_bath, vt, mtype, mion, mpar, area, cap, water, finite, pf_rate, x_in_amount,
            x_in_charge, x_out_conc, w0, w_total, w_out0, ci, co, j)
 
 
-@_njit(cache=True)
+@njit(cache=True)
 def _rhs_v(y, dy, v_fixed, z, co_bath, vt, mtype, mion, mpar, area, cap, water, finite, pf_rate, x_in_amount,
            x_in_charge, x_out_conc, w0, w_total, w_out0, ci, co, j):
     """The right-hand side; with a finite *v_fixed* the fluxes use that V instead of the charge's."""
@@ -238,10 +238,10 @@ def _rhs_v(y, dy, v_fixed, z, co_bath, vt, mtype, mion, mpar, area, cap, water, 
         ci[i] = y[i] / w
         charge += z[i] * y[i]
         co[i] = y[n + i] / w_out if finite else co_bath[i]
-    v = _V_PER_CHARGE * FARADAY * charge / (cap * area) if math.isnan(v_fixed) else v_fixed
+    v = V_PER_CHARGE * FARADAY * charge / (cap * area) if math.isnan(v_fixed) else v_fixed
     fluxes(v, ci, co, z, vt, mtype, mion, mpar, j)
     for i in range(n):
-        r = -j[i] * _FLUX_TO_RATE * area
+        r = -j[i] * FLUX_TO_RATE * area
         dy[i] = r
         dy[n + i] = -r
     if water == 0:
@@ -257,7 +257,7 @@ def _rhs_v(y, dy, v_fixed, z, co_bath, vt, mtype, mion, mpar, area, cap, water, 
         dy[y.size - 1] = pf_rate * (osm_in - osm_out)
 
 
-@_njit(cache=True)
+@njit(cache=True)
 def jacobian(y, jac, z, co_bath, vt, mtype, mion, mpar, area, cap, water, finite, pf_rate, x_in_amount,
              x_in_charge, x_out_conc, w0, w_total, w_out0, ci, co, j):
     """Jacobian split as df/dy = df/dy|_V + df/dV dV/dy.
@@ -280,7 +280,7 @@ def jacobian(y, jac, z, co_bath, vt, mtype, mion, mpar, area, cap, water, finite
     charge = x_in_charge
     for i in range(n):
         charge += z[i] * y[i]
-    dv_dq = _V_PER_CHARGE * FARADAY / (cap * area)
+    dv_dq = V_PER_CHARGE * FARADAY / (cap * area)
     v0 = dv_dq * charge
     args = (z, co_bath, vt, mtype, mion, mpar, area, cap, water, finite, pf_rate, x_in_amount, x_in_charge,
             x_out_conc, w0, w_total, w_out0, ci, co, j)
@@ -307,7 +307,7 @@ def jacobian(y, jac, z, co_bath, vt, mtype, mion, mpar, area, cap, water, finite
                 jac[a, k] += dfdv[a] * dv_dq * z[k]
 
 
-@_njit(cache=True)
+@njit(cache=True)
 def _steady_residual(x, r, moved, n_fixed, z, co, vt, mtype, mion, mpar, area, cap, water, x_amount, x_charge,
                      osm_o, w_rigid, ci, j):
     n = z.size
@@ -331,10 +331,10 @@ def _steady_residual(x, r, moved, n_fixed, z, co, vt, mtype, mion, mpar, area, c
     charge = x_charge / w
     for i in range(n):
         charge += z[i] * ci[i]
-    r[n + 1] = charge - v * cap * area / (_V_PER_CHARGE * FARADAY * w)
+    r[n + 1] = charge - v * cap * area / (V_PER_CHARGE * FARADAY * w)
 
 
-@_njit(cache=True)
+@njit(cache=True)
 def steady_newton(x0, moved, n_fixed, z, co, vt, mtype, mion, mpar, area, cap, water, x_amount, x_charge, osm_o,
                   w_rigid, tol, max_iter):
     """Damped Newton in (ln c, ln W, V) with a forward-difference Jacobian.
