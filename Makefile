@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: run test install browser bench bench-sweep docs-figures clean
+.PHONY: run test test-fast install browser bench bench-sweep docs-figures clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/lint-imports --no-cache  # the one-way layers of the package (pyproject.toml [tool.importlinter])
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --doctest-modules src/nernst tests
+
+# The inner loop while editing (under a minute): no peers, browser, cluster, load, fuzz or fault injection.
+test-fast: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pytest -q -n 2 -m "not peer and not browser and not load and not dask and not fuzz and not faults" tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/equilibrium.py
