@@ -40,6 +40,7 @@ import pytest
 
 import nernst
 import nernst.sweep as sweep_mod
+import nernst.sweep.executors as executors_mod
 from nernst.axon import run_axon
 from nernst.cellconfig import cell_from_dict
 from nernst.config import spec_from_dict
@@ -83,7 +84,7 @@ def no_work(monkeypatch):
     """Any evaluated block fails the test: proves that a refusal comes before any work."""
     def boom(*args, **kwargs):
         raise AssertionError("a block was evaluated")
-    monkeypatch.setattr(sweep_mod, "evaluate_task", boom)
+    monkeypatch.setattr(executors_mod, "evaluate_task", boom)
 
 
 K_ONLY = """\
@@ -485,7 +486,7 @@ def test_store_holds_the_in_memory_result(tmp_path, monkeypatch):
     # a second run without resume or overwrite is refused before any work, naming "out"
     def boom(*a, **k):
         raise AssertionError("a block was evaluated")
-    monkeypatch.setattr(sweep_mod, "evaluate_task", boom)
+    monkeypatch.setattr(executors_mod, "evaluate_task", boom)
     with pytest.raises(InvalidParameter) as exc:
         run_sweep(sw, out=path)
     assert exc.value.field == "out" and "resume" in exc.value.reason

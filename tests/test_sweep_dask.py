@@ -95,7 +95,7 @@ def client(module_client):
 def cached_keys(client) -> set:
     """Sweep keys whose model a worker built (evaluate_task caches it per process): proof a block ran there."""
     def keys():
-        import nernst.sweep as s
+        import nernst.sweep.models as s
         return sorted(s._MODEL_CACHE)
     return {k for ks in client.run(keys).values() for k in ks}
 
