@@ -7,7 +7,7 @@ import sys
 import typer
 
 from ..errors import InvalidParameter
-from . import app
+from ._common import app
 
 
 @app.command()
