@@ -2,7 +2,7 @@
 
     .venv/bin/python tools/fuzz_cli.py [--calls N] [--seed S]
 
-It draws command lines from the test suite's generators (tests/test_fuzz_*.py: malformed options,
+It draws command lines from the test suite's generators (tests/fuzz/test_fuzz_*.py: malformed options,
 configs, protocols, file paths) with new seeds, adds random option values for the excitability
 commands (spike, clamp, cable) and random sweep files, runs each in-process through ``nernst.cli.main``
 and sorts the outcomes: a result (exit 0), a clean error (exit 2, one line) or a contract breach (exit 1
@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 
 import test_fuzz_cli as fc  # noqa: E402
 import test_fuzz_paths as fp  # noqa: E402

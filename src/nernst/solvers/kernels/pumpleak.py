@@ -4,7 +4,7 @@ The reference is the Python model in :mod:`nernst.cell` and :mod:`nernst.mechani
 (each mechanism's ``flux`` method); this module translates a :class:`CellModel`
 into flat tables (one row per mechanism: a type code, ion indices, parameters)
 and evaluates the same equations in compiled loops.  The tests compare both on
-random states for every mechanism type (tests/test_cellkernels.py).
+random states for every mechanism type (tests/pumpleak/test_cellkernels.py).
 
 A model can be compiled when all its mechanisms have a type code here; otherwise
 :func:`compile_model` returns None and the Python path is used.

@@ -4,7 +4,7 @@ A protocol is a list of timed events (scale, remove, add, set_outside, add_insid
 shipped cell.  The generator mixes valid and invalid values for every key of every event (times before,
 at and after the end of the run; species that are new, existing or a permeant ion's name; counter-ions
 of either sign; factors, currents and voltages at and past their limits; unknown actions and keys).
-The contract is the CLI's (tests/test_fuzz_cli.py): exit code 0 or 2, never the catch-all "internal
+The contract is the CLI's (tests/fuzz/test_fuzz_cli.py): exit code 0 or 2, never the catch-all "internal
 error", never a traceback; a run that succeeds prints finite numbers only.
 
 Seeded and bounded: a fixed number of short runs (each simulates at most 20 s of cell time).

@@ -31,7 +31,7 @@ from nernst.errors import InvalidParameter, NernstWarning
 from nernst.sweep import open_sweep, run_sweep, sweep_from_dict
 from nernst.sweepstore import StoreLock, verify_store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NERNST = [sys.executable, "-m", "nernst"]
 
 

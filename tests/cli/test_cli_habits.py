@@ -113,5 +113,5 @@ def test_a_config_for_the_other_command_is_named_as_such(capsys):
 
 def test_units_in_brackets_survive_the_terminal(capsys):
     # Before: Rich took "[mV]" and "[mM]" for markup and printed "v_rest_mV ," without units.
-    code, out, _ = run(capsys, "sweep", str(__import__("pathlib").Path(__file__).parents[1] / "docs/sweeps/k_na_rest.toml"), "--parameters")
+    code, out, _ = run(capsys, "sweep", str(__import__("pathlib").Path(__file__).parents[2] / "docs/sweeps/k_na_rest.toml"), "--parameters")
     assert code == 0 and "v_rest_mV [mV]" in out and "ions.K.outside = 5 [mM]" in out

@@ -18,7 +18,7 @@ for _mod in ("dash", "waitress", "requests"):
     if importlib.util.find_spec(_mod) is None:
         pytest.skip(f"{_mod} is not installed", allow_module_level=True)
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "load_explorer.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "load_explorer.py"
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 Every option or argument that names a file (``--config``, a cell config, a sweep file, ``--plot``,
 ``--out``, ``--csv``, ``--verify``) gets paths a file system refuses: names over its 255-byte limit,
 folders that do not exist or are files, paths over 4096 bytes, unwritable places (``/proc``), folders
-where a file belongs, wrong endings, devices.  The contract is the CLI's (tests/test_fuzz_cli.py):
+where a file belongs, wrong endings, devices.  The contract is the CLI's (tests/fuzz/test_fuzz_cli.py):
 exit code 2 and exactly one line ``nernst: error: ...`` naming the option, never the catch-all
 "internal error", never a traceback, and no work started (the case fails within the checks; a run that
 started would write its figure).
