@@ -26,22 +26,20 @@ import csv
 import itertools
 import json
 import math
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from scipy import constants as sc
 
 from nernst.cli import main
+from support.cli import run_exe
+from support.refs import rt_over_f_mV as vt_mV
 
 R = sc.R  # J/(mol K)
 F = sc.physical_constants["Faraday constant"][0]  # C/mol
 ZERO_C = sc.zero_Celsius
 
-NERNST_EXE = Path(sys.executable).with_name("nernst")  # console script next to the venv's python
 
 STEADY_KEYS = {"vm_mV", "inside_mM", "volume_rel"}
 SUMMARY_KEYS = {"title", "duration_s", "points", "initial", "final", "events", "crossed_amol", "conservation"}
@@ -92,15 +90,6 @@ def write(tmp_path: Path, text: str, name: str = "cell.toml") -> Path:
     p.write_text(text, encoding="utf-8")
     return p
 
-
-def run_exe(*args, timeout=120):
-    env = {k: v for k, v in os.environ.items() if k not in ("NERNST_DEBUG", "PYTHONWARNINGS")}
-    return subprocess.run([str(NERNST_EXE), *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env,
-                          check=False)
-
-
-def vt_mV(t_c: float) -> float:
-    return 1e3 * R * (t_c + ZERO_C) / F
 
 
 # A Kay (2017)-like cell written out in full (the shipped kay2017 without its protocol).

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import zlib
@@ -30,6 +29,8 @@ import pytest
 from scipy import constants as sc
 
 from nernst.cli import main
+from support.cli import NERNST_EXE, run_exe
+from support.refs import nernst_ref as nernst_mV
 
 # --- independent references (CODATA 2018 through scipy.constants) -------------
 R = sc.R  # J/(mol K)
@@ -38,10 +39,6 @@ E_CHARGE = sc.e  # C
 N_A = sc.N_A  # 1/mol
 ZERO_C = sc.zero_Celsius  # 273.15 K
 
-
-def nernst_mV(c_in: float, c_out: float, z: float, t_c: float) -> float:
-    """E_X = (R T / z F) ln([X]o/[X]i), in mV (PHYSICS.md section 2)."""
-    return 1e3 * R * (t_c + ZERO_C) / (z * F) * math.log(c_out / c_in)
 
 
 def ghk_monovalent_mV(ions: dict, t_c: float) -> float:
@@ -98,14 +95,6 @@ def write(tmp_path: Path, text: str, name: str = "cell.toml") -> Path:
     p.write_text(text, encoding="utf-8")
     return p
 
-
-NERNST_EXE = Path(sys.executable).with_name("nernst")  # console script next to the venv's python
-
-
-def run_exe(*args: str, module: bool = False, cwd=None):
-    cmd = [sys.executable, "-m", "nernst", *args] if module else [str(NERNST_EXE), *args]
-    env = {k: v for k, v in os.environ.items() if k not in ("NERNST_DEBUG", "PYTHONWARNINGS")}
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
 
 
 # =============================================================================

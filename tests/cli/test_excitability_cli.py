@@ -30,29 +30,23 @@ import io
 import itertools
 import json
 import math
-import os
 import random
-import subprocess
-import sys
 import warnings
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import constants as sc
 
 from nernst.cli import main
+from support.cli import assert_one_line_error, run_exe, strict_json
+from support.refs import nernst_ref as nernst_mV
 
 # --- independent references (CODATA 2018 through scipy.constants) -------------
 R = sc.R  # J/(mol K)
 F = sc.physical_constants["Faraday constant"][0]  # C/mol
 ZERO_C = sc.zero_Celsius  # 273.15 K
 
-
-def nernst_mV(c_in: float, c_out: float, z: int, t_c: float) -> float:
-    """E_X = (R T / z F) ln([X]o/[X]i), mV."""
-    return 1e3 * R * (t_c + ZERO_C) / (z * F) * math.log(c_out / c_in)
 
 
 def passive_length_constant_um(d_um: float, g_leak_mS_cm2: float, r_i_ohm_cm: float) -> float:
@@ -92,12 +86,6 @@ def invoke(*argv):
     return rc, out.getvalue(), err.getvalue() + shown
 
 
-def strict_json(text: str):
-    """Parse JSON, refusing NaN/Infinity (which json.loads would otherwise accept)."""
-    def refuse(c):
-        raise AssertionError(f"non-finite {c} in JSON")
-    return json.loads(text, parse_constant=refuse)
-
 
 def run_json(*argv):
     """Run with --json; must succeed silently and print strict JSON."""
@@ -107,18 +95,6 @@ def run_json(*argv):
     return strict_json(out)
 
 
-def assert_one_line_error(rc: int, out: str, err: str) -> str:
-    """Exit 2, nothing on stdout, exactly one non-empty line on stderr, no traceback, not the catch-all."""
-    where = f"rc={rc} stdout={out[-300:]!r} stderr={err[-600:]!r}"
-    assert rc == 2, where
-    assert "Traceback" not in out + err, where
-    assert out == "", "an error must print nothing on stdout\n" + where
-    assert err.endswith("\n") and err.count("\n") == 1, "stderr must be exactly one line\n" + where
-    line = err.strip()
-    assert line.startswith("nernst: error: "), where
-    assert "internal error" not in line, "the catch-all names no flag\n" + where
-    return line
-
 
 def assert_names_flag(line: str, flag: str) -> None:
     """The line names the CLI flag as the user typed it, and gives a reason besides."""
@@ -126,14 +102,6 @@ def assert_names_flag(line: str, flag: str) -> None:
     rest = line.replace("nernst: error:", "").replace(flag, "")
     assert len(rest.split()) >= 3, f"no reason given in {line!r}"
 
-
-NERNST_EXE = Path(sys.executable).with_name("nernst")  # console script next to the venv's python
-
-
-def run_exe(*args: str, module: bool = False):
-    cmd = [sys.executable, "-m", "nernst", *args] if module else [str(NERNST_EXE), *args]
-    env = {k: v for k, v in os.environ.items() if k not in ("NERNST_DEBUG", "PYTHONWARNINGS")}
-    return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120, env=env)
 
 
 # A short, cheap axon for tests that only need the command to run: 10 um x 1 mm.

@@ -24,12 +24,10 @@ import contextlib
 import copy
 import csv
 import io
-import json
 import math
 import os
 import signal
 import subprocess
-import sys
 import time
 import tomllib
 from importlib import resources
@@ -43,8 +41,8 @@ from nernst.config import spec_from_dict
 from nernst.constants import thermal_voltage_mV
 from nernst.rest import resting_state
 from nernst.sweep import load_sweep, open_sweep, run_sweep
+from support.cli import NERNST_EXE, assert_one_line_error, run_exe, strict_json
 
-NERNST_EXE = Path(sys.executable).with_name("nernst")  # console script next to the venv's python
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 REST_2D = """\
@@ -128,11 +126,6 @@ def invoke(*argv):
     return rc, out.getvalue(), err.getvalue()
 
 
-def strict_json(text: str):
-    def refuse(c):
-        raise AssertionError(f"non-finite {c} in JSON")
-    return json.loads(text, parse_constant=refuse)
-
 
 def run_json(*argv):
     """Run with --json: exit 0, strict JSON on stdout; on stderr at most the notes naming written files
@@ -143,23 +136,6 @@ def run_json(*argv):
         assert line.startswith("nernst: ") and " written to " in line, err
     return strict_json(out)
 
-
-def run_exe(*args, timeout=120):
-    env = {k: v for k, v in os.environ.items() if k not in ("NERNST_DEBUG", "PYTHONWARNINGS")}
-    return subprocess.run([str(NERNST_EXE), *map(str, args)], check=False, capture_output=True, text=True,
-                          timeout=timeout, env=env)
-
-
-def assert_one_line_error(rc: int, out: str, err: str) -> str:
-    where = f"rc={rc} stdout={out[-300:]!r} stderr={err[-600:]!r}"
-    assert rc == 2, where
-    assert "Traceback" not in out + err, where
-    assert out == "", where
-    assert err.endswith("\n") and err.count("\n") == 1, "stderr must be exactly one line\n" + where
-    line = err.strip()
-    assert line.startswith("nernst: error: "), where
-    assert "internal error" not in line, where
-    return line
 
 
 def last_error_line(rc: int, out: str, err: str) -> str:

@@ -19,14 +19,11 @@ from scipy import constants as sc
 
 import nernst
 from nernst import constants as C
+from support.refs import rt_over_f_mV
 
 # Independent reference: scipy's CODATA table, read here directly.
 F_SCIPY = sc.physical_constants["Faraday constant"][0]
 
-
-def rt_over_f_mV(temperature_c: float) -> float:
-    """RT/F in mV computed from scipy.constants, independently of nernst."""
-    return 1e3 * sc.R * (temperature_c + 273.15) / F_SCIPY
 
 
 # ---------------------------------------------------------------------------

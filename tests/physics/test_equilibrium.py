@@ -33,19 +33,12 @@ from nernst import (
     weighted_average_potential,
     zero_current_potential,
 )
+from support.refs import nernst_ref
+from support.refs import rt_over_f_mV as vt
 
 F = sc.physical_constants["Faraday constant"][0]  # C/mol, CODATA 2018 via scipy
 R = sc.R  # J/(mol K)
 
-
-def vt(temperature_c: float) -> float:
-    """RT/F in mV, independent of nernst."""
-    return 1e3 * R * (temperature_c + 273.15) / F
-
-
-def nernst_ref(ci: float, co: float, z: float, t: float = 37.0) -> float:
-    """E = (RT/zF) ln(co/ci), mV, by hand."""
-    return vt(t) / z * math.log(co / ci)
 
 
 def ghk_textbook(v_mV, ci, co, z, p, t=37.0):

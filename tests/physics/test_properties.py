@@ -26,20 +26,14 @@ from nernst import (
     ghk_voltage,
     zero_current_potential,
 )
+from support.refs import nernst_ref
+from support.refs import rt_over_f_mV as vt
 
 F = sc.physical_constants["Faraday constant"][0]
 R = sc.R
 
 SETTINGS = settings(max_examples=200, deadline=None)
 
-
-def vt(t):
-    """RT/F in mV, independent of nernst."""
-    return 1e3 * R * (t + 273.15) / F
-
-
-def nernst_ref(ci, co, z, t):
-    return vt(t) / z * math.log(co / ci)
 
 
 # Concentrations log-uniform over 1e-5 .. 1e3 mM (free Ca to saturated salts).

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy.constants import R, physical_constants
+from scipy.constants import physical_constants
 
 from nernst.cell import CellModel, Impermeant
 from nernst.dynamics import simulate, steady_state
@@ -18,12 +18,10 @@ from nernst.errors import InvalidParameter, SolverError
 from nernst.mechanisms import KCC2, NKCC1, GHKLeak, NaKPump, OhmicLeak
 from nernst.membrane import sphere
 from nernst.protocols import AddInside, Protocol, Scale, SetOutside
+from support.refs import rt_over_f_mV as vt
 
 F = physical_constants["Faraday constant"][0]
 
-
-def vt(tc):
-    return 1e3 * R * (tc + 273.15) / F
 
 
 def kay_like(ip=0.5, t=25.0, water="flux", ratio=None, gna=0.01, gk=0.3, gcl=0.2):

@@ -30,10 +30,8 @@ from __future__ import annotations
 import copy
 import math
 import os
-import shutil
 import tomllib
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -51,6 +49,7 @@ from nernst.excitability import simulate_hh
 from nernst.mechanisms.hh import HHParameters
 from nernst.rest import resting_state
 from nernst.sweep import load_sweep, open_sweep, run_sweep, sensitivity, sweep_from_dict
+from support.sweeps import assert_bitwise, block_points
 
 
 # --- helpers -------------------------------------------------------------------
@@ -62,21 +61,6 @@ def shipped(kind: str, name: str) -> dict:
 def values(result, output) -> np.ndarray:
     return np.asarray(result.dataset[output].values, dtype=float)
 
-
-def assert_bitwise(a, b, outputs) -> None:
-    """Same NaN positions and the same bits in every other number, for each output."""
-    for o in outputs:
-        x = np.ascontiguousarray(a[o].values if hasattr(a, "data_vars") else values(a, o), dtype=np.float64)
-        y = np.ascontiguousarray(b[o].values if hasattr(b, "data_vars") else values(b, o), dtype=np.float64)
-        assert x.shape == y.shape, o
-        nx, ny = np.isnan(x), np.isnan(y)
-        assert np.array_equal(nx, ny), f"{o}: NaN at different points"
-        assert x[~nx].tobytes() == y[~ny].tobytes(), f"{o}: not bit-identical (max diff {np.max(np.abs(x - y)):g})"
-
-
-def block_points(sw, tasks) -> int:
-    """Points in the given blocks of a sweep."""
-    return sum(int(np.prod([s.stop - s.start for s in sw.task_slices(t)])) for t in tasks)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ import psutil
 import pytest
 
 from nernst.sweep import open_sweep, run_sweep, sweep_from_dict
+from support.sweeps import assert_bitwise, block_points
 
 pytestmark = pytest.mark.xdist_group("dask")
 
@@ -33,19 +34,7 @@ distributed = pytest.importorskip("distributed")
 
 
 # --- helpers -------------------------------------------------------------------
-def assert_bitwise(a, b, outputs) -> None:
-    """Same NaN positions and the same bits in every other number, for each output."""
-    for o in outputs:
-        x = np.ascontiguousarray(a.dataset[o].values, dtype=np.float64)
-        y = np.ascontiguousarray(b.dataset[o].values, dtype=np.float64)
-        assert x.shape == y.shape, o
-        nx, ny = np.isnan(x), np.isnan(y)
-        assert np.array_equal(nx, ny), f"{o}: NaN at different points"
-        assert x[~nx].tobytes() == y[~ny].tobytes(), f"{o}: not bit-identical"
 
-
-def block_points(sw, tasks) -> int:
-    return sum(int(np.prod([s.stop - s.start for s in sw.task_slices(t)])) for t in tasks)
 
 
 def steady_sweep():

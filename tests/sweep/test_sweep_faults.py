@@ -30,6 +30,7 @@ import pytest
 from nernst.errors import InvalidParameter, NernstWarning
 from nernst.sweep import open_sweep, run_sweep, sweep_from_dict
 from nernst.sweepstore import StoreLock, verify_store
+from support.sweeps import assert_bitwise as bitwise_equal
 
 ROOT = Path(__file__).resolve().parents[2]
 NERNST = [sys.executable, "-m", "nernst"]
@@ -54,11 +55,6 @@ def rest_sweep(chunk=4, num=12):
         "model": "rest", "preset": "mammalian_neuron", "chunk": chunk, "outputs": ["v_rest_mV", "E_K_mV"],
         "axes": [{"parameter": "ions.K.outside", "start": 2, "stop": 40, "num": num, "scale": "log"}]})
 
-
-def bitwise_equal(a, b, outputs):
-    for o in outputs:
-        x, y = np.asarray(a[o].values), np.asarray(b[o].values)
-        assert x.tobytes() == y.tobytes(), o
 
 
 def chunk_file(store: Path, output: str, block: int) -> Path:

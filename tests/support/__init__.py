@@ -1,0 +1,2 @@
+"""Helpers shared by the tests.  ``refs`` holds independent references: it imports scipy.constants,
+never nernst."""
