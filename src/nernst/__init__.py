@@ -1,17 +1,38 @@
 """nernst: the neuronal membrane potential from first principles.
 
-The public API is function-first and flat: ``import nernst`` gives
+``import nernst`` is the catalogue, grouped by task (each name is imported on first use, so
+``import nernst`` stays fast):
 
-* equilibrium physics: ``nernst.nernst``, ``ghk_current``, ``zero_current_potential``, ...;
-* ion tables and the resting report: ``load_preset``, ``list_presets``, ``load_config``, ``resting_state``;
-* the living (pump-leak) cell: ``load_cell``, ``CellModel``, ``Impermeant``, ``sphere``, ``cylinder``,
-  the mechanisms (``OhmicLeak``, ``GHKLeak``, ``NaKPump``, ``KCC2``, ``NKCC1``, ``NCX``, ``PMCA``),
-  ``steady_state``, ``simulate``, ``pump_share``, the protocol events (``Protocol``, ``Scale``,
-  ``SetOutside``, ...) and ``run_story``;
-* excitability: ``simulate_hh``, ``simulate_cable``, ``voltage_clamp``, ``run_axon``, ...;
-* sweeps: ``load_sweep``, ``sweep_from_dict``, ``run_sweep``, ``open_sweep``, ``sensitivity``.
+Equilibrium physics (arrays in, arrays out)
+    ``nernst``, ``ghk_current``, ``ghk_flux``, ``ghk_current_slope``, ``zero_current_potential``,
+    ``ghk_voltage``, ``weighted_average_potential``, ``chord_potential``, ``driving_force``,
+    ``current_share``, ``mullins_noda_potential``, ``pump_contribution``, ``donnan_equilibrium``,
+    ``thermal_voltage_mV``
+The membrane as a capacitor
+    ``sphere``, ``cylinder``, ``charge_to_move``
+Cells from files
+    ``list_presets``, ``load_preset``, ``load_config``, ``spec_from_dict``, ``list_cell_configs``,
+    ``load_cell``, ``cell_from_dict``, ``cell_to_dict``
+The resting report
+    ``resting_state``
+The pump-leak cell
+    ``CellModel``, ``Impermeant``, the mechanisms (``OhmicLeak``, ``GHKLeak``, ``NaKPump``, ``KCC2``,
+    ``NKCC1``, ``NCX``, ``PMCA``), ``steady_state``, ``simulate``, ``pump_share``, ``stability`` and the
+    protocol events (``Protocol``, ``Scale``, ``Remove``, ``Add``, ``SetOutside``, ``AddInside``,
+    ``Inject``, ``Clamp``)
+Excitability
+    ``HHParameters``, ``simulate_hh``, ``voltage_clamp``, ``iv_curve``, ``spike_features``,
+    ``simulate_cable``, ``simulate_hh_ions``, ``Section``, ``Injection``, ``Step``, ``Ramp``, ``Train``,
+    ``ampa``, ``gaba_a``, ``gaba_a_reversal``
+Experiments
+    ``run_story``, ``run_axon``, ``gaba_a_reversal_from_cell``
+Sweeps
+    ``load_sweep``, ``sweep_from_dict``, ``run_sweep``, ``open_sweep``, ``sensitivity``
+Errors
+    ``NernstError``, ``InvalidParameter``, ``SolverError``, ``NernstWarning``
 
-Everything is imported on first use, so ``import nernst`` stays fast.
+The modules behind them are sub-packages by concern (``physics``, ``mechanisms``, ``model``, ``config``,
+``results``, ``solvers``, ``analysis``, ``sweep``) under the faces (``plot``, ``cli``, ``web``).
 """
 
 from .errors import InvalidParameter, NernstError, NernstWarning, SolverError
@@ -95,6 +116,15 @@ _LAZY = {
     "run_sweep": "sweep",
     "open_sweep": "sweep",
     "sensitivity": "sweep",
+    "Section": "model.morphology",
+    "Step": "model.stimulus",
+    "Ramp": "model.stimulus",
+    "Train": "model.stimulus",
+    "Injection": "solvers.hh",
+    "ampa": "mechanisms.synapses",
+    "gaba_a": "mechanisms.synapses",
+    "gaba_a_reversal": "mechanisms.synapses",
+    "gaba_a_reversal_from_cell": "analysis.gaba",
 }
 
 
@@ -194,4 +224,6 @@ __all__ = [
     "run_sweep",
     "open_sweep",
     "sensitivity",
+    "Section", "Step", "Ramp", "Train", "Injection", "ampa", "gaba_a", "gaba_a_reversal",
+    "gaba_a_reversal_from_cell",
 ]
