@@ -52,3 +52,21 @@ def test_the_checks_absolute_zero_is_scipys():
     from nernst._core.validation import ZERO_CELSIUS_K
 
     assert ZERO_CELSIUS_K == scipy.constants.zero_Celsius  # exact: the Celsius scale's definition
+
+
+def test_the_earlier_module_paths_are_the_moved_modules():
+    import nernst.cellconfig
+    import nernst.config.cell
+    import nernst.dynamics
+    import nernst.hhkernels
+    import nernst.solvers.kernels.hh
+    import nernst.solvers.pumpleak
+
+    assert nernst.dynamics is nernst.solvers.pumpleak and nernst.cellconfig is nernst.config.cell
+    assert nernst.hhkernels is nernst.solvers.kernels.hh
+
+
+@pytest.mark.parametrize("module", ["nernst", "nernst.cli"])
+def test_python_dash_m_runs_the_command_line(module):
+    r = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.startswith("nernst "), (r.stdout, r.stderr)

@@ -78,5 +78,5 @@ def run() -> None:  # console-script entry
     sys.exit(main())
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # (python -m nernst.cli runs cli/__main__.py)
     run()

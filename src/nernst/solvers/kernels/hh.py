@@ -329,5 +329,5 @@ def coupled(*args, backend: str = "auto"):
     return _impl(backend, "coupled")(*args)
 
 
-if __name__ == "__main__":  # python -m nernst.hhkernels: build the AOT module now
+if __name__ == "__main__":  # python -m nernst.solvers.kernels.hh: build the AOT module now
     build(verbose=True)
