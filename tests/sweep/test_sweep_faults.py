@@ -1,6 +1,6 @@
 """Fault injection on sweep stores: a second writer, damaged blocks, kills during creation, bad output paths.
 
-What must hold (nernst.sweepstore's contract):
+What must hold (nernst.sweep.store's contract):
 
 * a store in use is locked; a second writer (``--overwrite`` included) is refused with exit 2 naming the
   owner's pid, and the first writer's results are untouched; a lock whose owner was killed is stale: it is
@@ -29,7 +29,7 @@ import pytest
 
 from nernst.errors import InvalidParameter, NernstWarning
 from nernst.sweep import open_sweep, run_sweep, sweep_from_dict
-from nernst.sweepstore import StoreLock, verify_store
+from nernst.sweep.store import StoreLock, verify_store
 from support.sweeps import assert_bitwise as bitwise_equal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -270,7 +270,7 @@ KILLER = textwrap.dedent("""\
         real = os.rename
         os.rename = lambda *a, **k: die()
     elif stage == "first-block":  # the first block's data written, not its checksum
-        import nernst.sweepstore as ss
+        import nernst.sweep.store as ss
         real_digest = ss.block_digest
         ss.block_digest = lambda *a, **k: die()
     from nernst.cli import main
@@ -360,7 +360,7 @@ def test_a_kill_between_the_renames_of_overwrite_loses_nothing(tmp_path):
     old_sweep, new_sweep = rest_sweep(num=8), rest_sweep(num=12)
     path = tmp_path / "s.zarr"
     old = run_sweep(old_sweep, out=path)
-    from nernst.sweepstore import _hidden
+    from nernst.sweep.store import _hidden
 
     aside = _hidden(path, "old")
     _os.rename(path, aside)  # the state the kill left
@@ -392,7 +392,7 @@ def test_a_store_reached_through_a_link_has_one_lock(tmp_path):
 def test_a_block_of_negative_nan_is_sound():
     """0/0 gives a NaN with its sign bit set; Zarr does not write an all-NaN chunk and reads it back as its
     fill value (+NaN): the checksum must not tell the two apart."""
-    from nernst.sweepstore import block_digest
+    from nernst.sweep.store import block_digest
 
     with np.errstate(invalid="ignore"):
         neg = np.zeros(3) / np.zeros(3)
@@ -465,7 +465,7 @@ def _race(store, start, results):
 def test_a_forked_child_does_not_hold_the_parents_lock(tmp_path):
     """A process pool started by fork (code piped to python) inherits open files: the lock's descriptor is
     closed in the child, so that a killed parent leaves a stale lock, not one held by its orphans."""
-    from nernst.sweepstore import _HELD
+    from nernst.sweep.store import _HELD
 
     with StoreLock(tmp_path / "s.zarr") as lock:
         fd = lock._fd

@@ -77,7 +77,7 @@ def open_sweep(path):
     Every finished block is checked against its checksum first.  Points whose block never finished, or
     whose data is missing or does not match its checksum, read as NaN (a NernstWarning names the damaged
     blocks); ``attrs['complete']`` says whether every block is finished and sound, ``attrs['tasks_done']``
-    and ``attrs['tasks_corrupt']`` count them.  :func:`nernst.sweepstore.verify_store` reports block by block.
+    and ``attrs['tasks_corrupt']`` count them.  :func:`nernst.sweep.store.verify_store` reports block by block.
     """
     return open_store(path)
 
