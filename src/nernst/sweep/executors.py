@@ -371,7 +371,7 @@ def _run(sweep, store, backend, workers, scheduler, progress, client, t0) -> Swe
             cluster.close()
     elapsed = time.perf_counter() - t0
     if store is not None:
-        ds = open_store(store.given, store.finished_state())  # checked at the start, written since by us
+        ds = open_store(store.given, store.state)  # checked at the start, written since by us
     else:
         ds = mem
     compute = t_compute[1] - t_compute[0] if t_compute[0] else 0.0

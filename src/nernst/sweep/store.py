@@ -399,7 +399,7 @@ def _structure(group, path: str, field: str) -> tuple:
     return outputs, tuple(first.shape), tuple(first.chunks)
 
 
-def check_group(group, path: str, key: Optional[str] = None, data: bool = True, field: str = "store") -> StoreState:
+def check_group(group, path: str, key: Optional[str] = None, field: str = "store") -> StoreState:
     """Verify every finished block of an open store group against its checksum, and its coordinates.
 
     A store whose flag or checksum arrays are gone (not a block's damage: the store's own) is refused."""
@@ -420,7 +420,7 @@ def check_group(group, path: str, key: Optional[str] = None, data: bool = True, 
         raise InvalidParameter(field, path, "is damaged beyond its blocks (its flags do not fit its outputs); run "
                                "its sweep again with --overwrite")
     corrupt = {}
-    if data and flags.any():
+    if flags.any():
         grid = block_grid(shape, chunks)
         for region in _regions(shape, chunks):
             blocks = [b for b in _blocks_in(region, shape, chunks, grid) if flags[b[0]]]
@@ -439,7 +439,7 @@ def check_group(group, path: str, key: Optional[str] = None, data: bool = True, 
                 elif block_digest(key, t, {o: values[o][local] for o in outputs}) != int(digests[t]):
                     corrupt[t] = "its data does not match its checksum (missing, changed or another block's)"
     coords = None
-    if data and "nernst_coords_digest" in attrs:
+    if "nernst_coords_digest" in attrs:
         try:
             if coords_digest(group, outputs) != attrs["nernst_coords_digest"]:
                 coords = "its coordinates (the axes' values) do not match their checksum"
@@ -716,10 +716,6 @@ class SweepStore:
         self.flags[task] = 1
         self.state.done[task] = True
         self.state.corrupt.pop(task, None)
-
-    def finished_state(self) -> StoreState:
-        """The store's state as this writer leaves it (for :func:`open_store`)."""
-        return self.state
 
     def close(self) -> None:
         self.lock.release()
