@@ -30,7 +30,7 @@ The format (every key is checked; unknown keys are errors)::
     voltage_mV = -70                       # optional: start at this V (adjusts the impermeant by uM)
 
     [[mechanisms]]
-    kind = "leak"                          # leak, ghk_leak, nak_pump, kcc2, nkcc1, ncx, pmca, injection, clamp
+    kind = "leak"                          # leak, ghk_leak, nak_pump, kcc2, nkcc1, ncx, pmca, kir, injection, clamp
     ion = "Na"
     conductance_mS_cm2 = 0.01
 
@@ -130,18 +130,9 @@ def _text(value, field):
     raise InvalidParameter(field, value, "must be text")
 
 
-_FIELD_KIND = {
-    "conductance_mS_cm2": ("conductance", 1e8),
-    "permeability_cm_s": ("permeability", 1e6),
-    "current_uA_cm2": ("current", 1e6),
-    "k_na_mM": ("concentration", 1e5),
-    "k_k_mM": ("concentration", 1e5),
-    "km_mM": ("concentration", 1e5),
-}
-
-
 def mechanism_from_dict(spec: dict, where: str, species) -> object:
-    """Build one mechanism from its config table (``kind`` plus its parameters)."""
+    """Build one mechanism from its config table (``kind`` plus its parameters): the mechanism's own
+    parameter declarations (:class:`~nernst.mechanisms.base.Param`) check every value and convert units."""
     if not isinstance(spec, dict):
         raise InvalidParameter(where, spec, "must be a table with a 'kind'")
     kind = spec.get("kind")
@@ -150,40 +141,15 @@ def mechanism_from_dict(spec: dict, where: str, species) -> object:
     cls = REGISTRY[kind]
     fields = {f.name: f for f in dataclasses.fields(cls)}
     check_keys(spec, set(fields) | {"kind"}, where)
-    kwargs = {}
     for name, f in fields.items():
-        if name not in spec:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise InvalidParameter(f"{where}.{name}", InvalidParameter.NO_VALUE, f"is required for {kind}")
-            continue
-        value = spec[name]
-        field = f"{where}.{name}"
-        if name == "ion":
-            if not isinstance(value, str) or value not in species:
-                raise InvalidParameter(field, value, f"must be one of the cell's ions ({', '.join(species)})")
-        elif name == "voltage_mV":
-            value = _number(value, "voltage", field, minimum=-1000.0, maximum=1000.0)
-        elif name in _FIELD_KIND:
-            kind_u, top = _FIELD_KIND[name]
-            low = -top if (kind == "injection" and name == "current_uA_cm2") else 0.0  # an electrode may hyperpolarize
-            value = _number(value, kind_u, field, minimum=low, maximum=top)
-        elif isinstance(f.default, bool):
-            if not isinstance(value, bool):
-                raise InvalidParameter(field, value, "must be true or false")
-        elif isinstance(f.default, int) and not isinstance(f.default, bool):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-                raise InvalidParameter(field, value, "must be a whole number from 0 to 100")
-        elif isinstance(f.default, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0 \
-                    or value > 1e6:
-                raise InvalidParameter(field, value, "must be a number > 0 and <= 1e6")
-            value = float(value)
-        elif isinstance(f.default, str):
-            if not isinstance(value, str):
-                raise InvalidParameter(field, value, "must be text")
-        kwargs[name] = value
+        if name not in spec and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise InvalidParameter(f"{where}.{name}", InvalidParameter.NO_VALUE, f"is required for {kind}")
+    for p in cls.params:
+        if p.kind == "ion" and p.name in spec and (not isinstance(spec[p.name], str) or spec[p.name] not in species):
+            raise InvalidParameter(f"{where}.{p.name}", spec[p.name],
+                                   f"must be one of the cell's ions ({', '.join(species)})")
     try:
-        mech = cls(**kwargs)
+        mech = cls(**{k: v for k, v in spec.items() if k != "kind"})
     except InvalidParameter as exc:
         name = exc.field.split(".", 1)[-1]
         raise InvalidParameter(f"{where}.{name}", exc.value, exc.reason) from None

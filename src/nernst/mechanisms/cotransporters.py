@@ -16,11 +16,14 @@ a driving potential (mV) is a current-equivalent density (uA/cm^2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from .base import UA_PER_CM2_TO_PMOL, Mechanism, MembraneState, register
+from .base import UA_PER_CM2_TO_PMOL, Mechanism, MembraneState, Param, register
+
+#: Type codes in the compiled pump-leak kernel.
+KCC2_CODE, NKCC1_CODE = 3, 4
 
 __all__ = ["KCC2", "NKCC1"]
 
@@ -39,13 +42,9 @@ class KCC2(Mechanism):
     conductance_mS_cm2: float
     kind = "kcc2"
     source = "Duesterwald et al. 2018, eLife 7:e39575 (linear thermodynamic form)"
-
-    def __post_init__(self):
-        self._positive("conductance_mS_cm2")
-
-    @property
-    def species(self):
-        return ("K", "Cl")
+    params = (Param("conductance_mS_cm2", "conductance", lo=0.0, hi=1e8, rate=True,
+                    doc="rate constant g: outward flux g (E_Cl - E_K) / F"),)
+    moves = ("K", "Cl")
 
     @property
     def label(self):
@@ -56,8 +55,8 @@ class KCC2(Mechanism):
         j = self.conductance_mS_cm2 * drive * UA_PER_CM2_TO_PMOL
         return {"K": j, "Cl": j}
 
-    def scaled(self, factor):
-        return replace(self, conductance_mS_cm2=self.conductance_mS_cm2 * factor)
+    def compiled_row(self, index):
+        return KCC2_CODE, (index["K"], index["Cl"]), (self.conductance_mS_cm2,)
 
 
 @register
@@ -74,13 +73,9 @@ class NKCC1(Mechanism):
     conductance_mS_cm2: float
     kind = "nkcc1"
     source = "Russell 2000, Physiol Rev 80:211; linear thermodynamic form as for KCC2 (Duesterwald et al. 2018)"
-
-    def __post_init__(self):
-        self._positive("conductance_mS_cm2")
-
-    @property
-    def species(self):
-        return ("Na", "K", "Cl")
+    params = (Param("conductance_mS_cm2", "conductance", lo=0.0, hi=1e8, rate=True,
+                    doc="rate constant g: inward cycle flux g (RT/F) ln(...) / F"),)
+    moves = ("Na", "K", "Cl")
 
     @property
     def label(self):
@@ -92,5 +87,5 @@ class NKCC1(Mechanism):
         j_in = self.conductance_mS_cm2 * drive * UA_PER_CM2_TO_PMOL
         return {"Na": -j_in, "K": -j_in, "Cl": -2.0 * j_in}
 
-    def scaled(self, factor):
-        return replace(self, conductance_mS_cm2=self.conductance_mS_cm2 * factor)
+    def compiled_row(self, index):
+        return NKCC1_CODE, (index["Na"], index["K"], index["Cl"]), (self.conductance_mS_cm2,)

@@ -6,12 +6,12 @@ the ions they move are counted like any other flux.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-import numpy as np
+from .base import Mechanism, MembraneState, Param, current_to_flux, register
 
-from ..errors import InvalidParameter
-from .base import Mechanism, MembraneState, current_to_flux, register
+#: Type codes in the compiled pump-leak kernel.
+INJECT_CODE, CLAMP_CODE = 7, 8
 
 __all__ = ["CurrentInjection", "VoltageClamp"]
 
@@ -34,10 +34,9 @@ class CurrentInjection(Mechanism):
     current_uA_cm2: float
     kind = "injection"
     source = "an electrode"
-
-    @property
-    def species(self):
-        return (self.ion,)
+    params = (Param("ion", "ion", doc="the carrier"),
+              Param("current_uA_cm2", "current", lo=-1e6, hi=1e6, rate=True,
+                    doc="injected current per membrane area; positive depolarizes"))
 
     @property
     def label(self):
@@ -47,8 +46,8 @@ class CurrentInjection(Mechanism):
         # injected inward current = negative outward current
         return {self.ion: current_to_flux(-self.current_uA_cm2, st.valence[self.ion])}
 
-    def scaled(self, factor):
-        return replace(self, current_uA_cm2=self.current_uA_cm2 * factor)
+    def compiled_row(self, index):
+        return INJECT_CODE, (index[self.ion],), (self.current_uA_cm2,)
 
 
 @register
@@ -77,15 +76,9 @@ class VoltageClamp(Mechanism):
     conductance_mS_cm2: float = 1000.0
     kind = "clamp"
     source = "a voltage-clamp amplifier (Cole 1949; Hodgkin, Huxley & Katz 1952)"
-
-    def __post_init__(self):
-        self._positive("conductance_mS_cm2", allow_zero=False)
-        if not (isinstance(self.voltage_mV, (int, float)) and np.isfinite(self.voltage_mV) and abs(self.voltage_mV) <= 1000):
-            raise InvalidParameter("clamp.voltage_mV", self.voltage_mV, "must be a voltage between -1000 and 1000 mV")
-
-    @property
-    def species(self):
-        return (self.ion,)
+    params = (Param("ion", "ion", doc="carrier of the clamp current"),
+              Param("voltage_mV", "voltage", lo=-1000.0, hi=1000.0, doc="command potential"),
+              Param("conductance_mS_cm2", "conductance", lo=0.0, lo_open=True, hi=1e8, rate=True, doc="clamp gain"))
 
     @property
     def label(self):
@@ -94,5 +87,5 @@ class VoltageClamp(Mechanism):
     def flux(self, st: MembraneState) -> dict:
         return {self.ion: current_to_flux(self.conductance_mS_cm2 * (st.v - self.voltage_mV), st.valence[self.ion])}
 
-    def scaled(self, factor):
-        return replace(self, conductance_mS_cm2=self.conductance_mS_cm2 * factor)
+    def compiled_row(self, index):
+        return CLAMP_CODE, (index[self.ion],), (self.conductance_mS_cm2, self.voltage_mV)

@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from .base import UA_PER_CM2_TO_PMOL, Mechanism, MembraneState, register
+from .base import UA_PER_CM2_TO_PMOL, Mechanism, MembraneState, Param, register
+
+#: Type codes in the compiled pump-leak kernel.
+NCX_CODE, PMCA_CODE = 5, 6
 
 __all__ = ["NCX", "PMCA"]
 
@@ -32,13 +35,9 @@ class NCX(Mechanism):
     conductance_mS_cm2: float
     kind = "ncx"
     source = "Blaustein & Lederer 1999, Physiol Rev 79:763 (E_NCX = 3 E_Na - 2 E_Ca)"
-
-    def __post_init__(self):
-        self._positive("conductance_mS_cm2")
-
-    @property
-    def species(self):
-        return ("Na", "Ca")
+    params = (Param("conductance_mS_cm2", "conductance", lo=0.0, hi=1e8, rate=True,
+                    doc="g_NCX: outward current g (V - (3 E_Na - 2 E_Ca))"),)
+    moves = ("Na", "Ca")
 
     @property
     def label(self):
@@ -50,8 +49,8 @@ class NCX(Mechanism):
         forward = -current * UA_PER_CM2_TO_PMOL  # cycles per cm^2 per s moving Ca out
         return {"Ca": forward, "Na": -3.0 * forward}
 
-    def scaled(self, factor):
-        return replace(self, conductance_mS_cm2=self.conductance_mS_cm2 * factor)
+    def compiled_row(self, index):
+        return NCX_CODE, (index["Na"], index["Ca"]), (self.conductance_mS_cm2,)
 
 
 @register
@@ -71,14 +70,10 @@ class PMCA(Mechanism):
     km_mM: float = 2e-4
     kind = "pmca"
     source = "Carafoli 1991, Physiol Rev 71:129 (Michaelis-Menten Ca extrusion)"
-
-    def __post_init__(self):
-        self._positive("current_uA_cm2")
-        self._positive("km_mM", allow_zero=False)
-
-    @property
-    def species(self):
-        return ("Ca",)
+    params = (Param("current_uA_cm2", "current", lo=0.0, hi=1e6, rate=True, doc="maximal outward current 2 F J_max"),
+              Param("km_mM", "concentration", lo=0.0, lo_open=True, hi=1e5, doc="half-saturating [Ca]i",
+                    source="Carafoli 1991 (a few hundred nM)"))
+    moves = ("Ca",)
 
     @property
     def label(self):
@@ -89,5 +84,5 @@ class PMCA(Mechanism):
         jmax = self.current_uA_cm2 * UA_PER_CM2_TO_PMOL / 2.0
         return {"Ca": jmax * ca / (ca + self.km_mM)}
 
-    def scaled(self, factor):
-        return replace(self, current_uA_cm2=self.current_uA_cm2 * factor)
+    def compiled_row(self, index):
+        return PMCA_CODE, (index["Ca"],), (self.current_uA_cm2, self.km_mM)

@@ -8,10 +8,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..physics.equilibrium import bern
-from .base import Mechanism, MembraneState, current_to_flux, register
+from .base import Mechanism, MembraneState, Param, current_to_flux, register
+
+#: Type codes of these leaks in the compiled pump-leak kernel.
+LEAK_CODE, GHK_CODE = 0, 1
 
 __all__ = ["GHKLeak", "OhmicLeak"]
 
@@ -33,13 +36,8 @@ class GHKLeak(Mechanism):
     permeability_cm_s: float
     kind = "ghk_leak"
     source = "Goldman 1943, J Gen Physiol 27:37; Hodgkin & Katz 1949, J Physiol 108:37"
-
-    def __post_init__(self):
-        self._positive("permeability_cm_s")
-
-    @property
-    def species(self):
-        return (self.ion,)
+    params = (Param("ion", "ion", doc="the ion that leaks"),
+              Param("permeability_cm_s", "permeability", lo=0.0, hi=1e6, rate=True, doc="permeability P"))
 
     @property
     def label(self):
@@ -52,8 +50,8 @@ class GHKLeak(Mechanism):
         # pmol/(cm^2 s) with P in cm/s and c in mM: 1e6 P (ci b(s) - co b(-s))
         return {self.ion: 1e6 * self.permeability_cm_s * (ci * bern(s) - co * bern(-s))}
 
-    def scaled(self, factor):
-        return replace(self, permeability_cm_s=self.permeability_cm_s * factor)
+    def compiled_row(self, index):
+        return GHK_CODE, (index[self.ion],), (self.permeability_cm_s,)
 
 
 @register
@@ -73,13 +71,8 @@ class OhmicLeak(Mechanism):
     conductance_mS_cm2: float
     kind = "leak"
     source = "Hodgkin & Huxley 1952, J Physiol 117:500 (ohmic leak); Keener & Sneyd, Mathematical Physiology, ch. 2"
-
-    def __post_init__(self):
-        self._positive("conductance_mS_cm2")
-
-    @property
-    def species(self):
-        return (self.ion,)
+    params = (Param("ion", "ion", doc="the ion that leaks"),
+              Param("conductance_mS_cm2", "conductance", lo=0.0, hi=1e8, rate=True, doc="conductance g"))
 
     @property
     def label(self):
@@ -89,5 +82,5 @@ class OhmicLeak(Mechanism):
         current = self.conductance_mS_cm2 * (st.v - st.reversal(self.ion))  # uA/cm^2
         return {self.ion: current_to_flux(current, st.valence[self.ion])}
 
-    def scaled(self, factor):
-        return replace(self, conductance_mS_cm2=self.conductance_mS_cm2 * factor)
+    def compiled_row(self, index):
+        return LEAK_CODE, (index[self.ion],), (self.conductance_mS_cm2,)

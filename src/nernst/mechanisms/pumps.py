@@ -19,16 +19,18 @@ sigma = (exp([Na]o/67.3) - 1)/7.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import InvalidParameter
-from .base import UA_PER_CM2_TO_PMOL, Mechanism, MembraneState, register
+from .base import UA_PER_CM2_TO_PMOL, Mechanism, MembraneState, Param, register
 
 __all__ = ["NaKPump"]
 
 _FORMS = ("constant", "cubic", "saturating")
+#: Type code in the compiled pump-leak kernel.
+PUMP_CODE = 2
 
 
 @register
@@ -63,24 +65,27 @@ class NaKPump(Mechanism):
     voltage_dependent: bool = False
     kind = "nak_pump"
     source = "Skou 1957; constant: Keener & Sneyd / Kay 2017; cubic: Duesterwald et al. 2018; saturating: Hubel & Dahlem 2014"
+    params = (
+        Param("current_uA_cm2", "current", lo=0.0, hi=1e6, rate=True, doc="net outward pump current at full rate"),
+        Param("form", "choice", choices=_FORMS, doc="rate law"),
+        Param("k_na_mM", "concentration", lo=0.0, lo_open=True, hi=1e5, doc="half-activation [Na]i (saturating form)",
+              source="Hubel & Dahlem 2014"),
+        Param("k_k_mM", "concentration", lo=0.0, lo_open=True, hi=1e5, doc="half-activation [K]o (saturating form)",
+              source="Hubel & Dahlem 2014"),
+        Param("hill_na", "number", lo=0.0, lo_open=True, hi=1e6, doc="Hill coefficient in [Na]i",
+              source="Hubel & Dahlem 2014"),
+        Param("hill_k", "number", lo=0.0, lo_open=True, hi=1e6, doc="Hill coefficient in [K]o",
+              source="Hubel & Dahlem 2014"),
+        Param("na_per_cycle", "count", lo=0, hi=100, doc="Na+ out per cycle", source="Skou 1957; Post & Jolly 1957"),
+        Param("k_per_cycle", "count", lo=0, hi=100, doc="K+ in per cycle", source="Skou 1957; Post & Jolly 1957"),
+        Param("voltage_dependent", "flag", doc="multiply by the Luo-Rudy voltage factor"),
+    )
+    moves = ("Na", "K")
 
-    def __post_init__(self):
-        self._positive("current_uA_cm2")
-        if self.form not in _FORMS:
-            raise InvalidParameter(f"{self.kind}.form", self.form, f"must be one of {', '.join(_FORMS)}")
-        for name in ("k_na_mM", "k_k_mM", "hill_na", "hill_k"):
-            self._positive(name, allow_zero=False)
-        for name in ("na_per_cycle", "k_per_cycle"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InvalidParameter(f"{self.kind}.{name}", value, "must be a whole number >= 0")
+    def check(self):
         if self.na_per_cycle == self.k_per_cycle:
             raise InvalidParameter(f"{self.kind}.na_per_cycle", self.na_per_cycle,
                                    "must differ from k_per_cycle (the pump current is their difference)")
-
-    @property
-    def species(self):
-        return ("Na", "K")
 
     @property
     def label(self):
@@ -110,5 +115,7 @@ class NaKPump(Mechanism):
         cycles = self.current(st) * UA_PER_CM2_TO_PMOL / self.net_charge  # pmol/cm^2/s
         return {"Na": self.na_per_cycle * cycles, "K": -self.k_per_cycle * cycles}
 
-    def scaled(self, factor):
-        return replace(self, current_uA_cm2=self.current_uA_cm2 * factor)
+    def compiled_row(self, index):
+        return PUMP_CODE, (index["Na"], index["K"]), (
+            self.current_uA_cm2, float(_FORMS.index(self.form)), self.k_na_mM, self.k_k_mM, self.hill_na, self.hill_k,
+            float(self.na_per_cycle * 100 + self.k_per_cycle), 1.0 if self.voltage_dependent else 0.0)

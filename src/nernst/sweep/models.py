@@ -448,13 +448,35 @@ class _CableModel(_HHModel):
         return res, errors, len(errors)
 
 
+#: Units of the fields that are not a mechanism's, by the naming convention of their names.
 _SUFFIX_UNITS = (("_uA_cm2", "uA/cm^2"), ("_mS_cm2", "mS/cm^2"), ("_uF_cm2", "uF/cm^2"), ("_cm_s", "cm/s"),
                  ("_ohm_cm", "ohm cm"), ("_um", "um"), ("_mm", "mm"), ("_ms", "ms"), ("_mV", "mV"), ("_mM", "mM"),
                  ("temperature_c", "degC"), (".inside", "mM"), (".outside", "mM"), (".conductance", "mS/cm^2"))
 
 
+def _declared_unit(path: str):
+    """The unit a mechanism declares for the parameter at *path* (``mechanisms[2].km_mM``,
+    ``mechanisms.nak_pump.current_uA_cm2``, ``mechanisms.leak.K.conductance_mS_cm2``), or None."""
+    from ..mechanisms.base import REGISTRY
+
+    head, _, name = path.rpartition(".")
+    if not head.startswith("mechanisms"):
+        return None
+    parts = head.split(".")
+    kinds = [parts[1]] if len(parts) > 1 and parts[1] in REGISTRY else list(REGISTRY)
+    for kind in kinds:
+        for p in REGISTRY[kind].params:
+            if p.name == name:
+                return p.unit
+    return None
+
+
 def parameter_unit(path: str) -> str:
-    """Unit of a parameter path, from the naming conventions ('' when the name does not say)."""
+    """Unit of a parameter path: a mechanism's from its declaration, any other from the naming
+    conventions ('' when the name does not say)."""
+    declared = _declared_unit(path)
+    if declared is not None:
+        return declared
     for suffix, unit in _SUFFIX_UNITS:
         if path.endswith(suffix):
             return unit

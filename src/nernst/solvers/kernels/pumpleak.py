@@ -6,8 +6,9 @@ into flat tables (one row per mechanism: a type code, ion indices, parameters)
 and evaluates the same equations in compiled loops.  The tests compare both on
 random states for every mechanism type (tests/pumpleak/test_cellkernels.py).
 
-A model can be compiled when all its mechanisms have a type code here; otherwise
-:func:`compile_model` returns None and the Python path is used.
+Each mechanism packs its own row (``compiled_row``: its type code, ion indices and parameters); the
+kernels below have one branch per type code.  A model can be compiled when every mechanism packs a row;
+otherwise :func:`compile_model` returns None and the Python path is used.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...mechanisms.cotransporters import KCC2_CODE, NKCC1_CODE
+from ...mechanisms.electrodes import CLAMP_CODE, INJECT_CODE
+from ...mechanisms.exchangers import NCX_CODE, PMCA_CODE
+from ...mechanisms.leak import GHK_CODE, LEAK_CODE
+from ...mechanisms.pumps import PUMP_CODE
 from ...model.cell import FLUX_TO_RATE, V_PER_CHARGE, WATER_FACTOR, WATER_MOLAR_VOLUME_CM3_MOL, CellModel
 from ...physics.constants import FARADAY
 from ...physics.ghk_kernel import njit
@@ -25,9 +31,9 @@ __all__ = ["CompiledCell", "compile_model"]
 
 _UA = 1e6 / FARADAY  # 1 uA/cm^2 of a monovalent ion in pmol/(cm^2 s)
 
-# mechanism type codes
-LEAK, GHK, PUMP, KCC2, NKCC1, NCX, PMCA, INJECT, CLAMP = range(9)
-_PUMP_FORMS = {"constant": 0, "cubic": 1, "saturating": 2}
+# mechanism type codes: the branches of the kernels (each mechanism module owns its code)
+LEAK, GHK, PUMP, KCC2, NKCC1, NCX, PMCA, INJECT, CLAMP = (LEAK_CODE, GHK_CODE, PUMP_CODE, KCC2_CODE, NKCC1_CODE,
+                                                          NCX_CODE, PMCA_CODE, INJECT_CODE, CLAMP_CODE)
 _WATER = {"flux": 0, "instant": 1, "rigid": 2}
 
 
@@ -60,37 +66,13 @@ def compile_model(model: CellModel, initial) -> CompiledCell | None:
     idx = {s: i for i, s in enumerate(sp)}
     rows_t, rows_i, rows_p = [], [], []
     for m in model.mechanisms:
-        ions = [-1, -1, -1]
-        par = [0.0] * 8
-        k = m.kind
-        if k == "leak":
-            t, ions[0], par[0] = LEAK, idx[m.ion], m.conductance_mS_cm2
-        elif k == "ghk_leak":
-            t, ions[0], par[0] = GHK, idx[m.ion], m.permeability_cm_s
-        elif k == "nak_pump":
-            t = PUMP
-            ions[:2] = [idx["Na"], idx["K"]]
-            par = [m.current_uA_cm2, float(_PUMP_FORMS[m.form]), m.k_na_mM, m.k_k_mM, m.hill_na, m.hill_k,
-                   float(m.na_per_cycle * 100 + m.k_per_cycle), 1.0 if m.voltage_dependent else 0.0]
-        elif k == "kcc2":
-            t, ions[:2], par[0] = KCC2, [idx["K"], idx["Cl"]], m.conductance_mS_cm2
-        elif k == "nkcc1":
-            t, ions, par[0] = NKCC1, [idx["Na"], idx["K"], idx["Cl"]], m.conductance_mS_cm2
-        elif k == "ncx":
-            t, ions[:2], par[0] = NCX, [idx["Na"], idx["Ca"]], m.conductance_mS_cm2
-        elif k == "pmca":
-            t, ions[0] = PMCA, idx["Ca"]
-            par[0], par[1] = m.current_uA_cm2, m.km_mM
-        elif k == "injection":
-            t, ions[0], par[0] = INJECT, idx[m.ion], m.current_uA_cm2
-        elif k == "clamp":
-            t, ions[0] = CLAMP, idx[m.ion]
-            par[0], par[1] = m.conductance_mS_cm2, m.voltage_mV
-        else:
+        row = m.compiled_row(idx)
+        if row is None:
             return None
-        rows_t.append(t)
-        rows_i.append(ions)
-        rows_p.append(par)
+        code, ions, par = row
+        rows_t.append(code)
+        rows_i.append([*ions, -1, -1, -1][:3])
+        rows_p.append([*par, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0][:8])
     n_mech = len(rows_t)
     x_out = sum(imp.concentration_mM for imp in model.impermeant_outside.values())
     w0 = initial.volume_um3
