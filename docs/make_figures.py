@@ -1,7 +1,7 @@
 """Regenerate the figures used in README.md and docs/ (run: make docs-figures).
 
 With arguments, only the named groups or figures: ``python docs/make_figures.py excitability``
-(groups: equilibrium, living_cell, excitability, sweeps) or a function name such as ``ais_figure``.
+(groups: equilibrium, living_cell, excitability, sweeps, mechanisms) or a function name such as ``ais_figure``.
 
 Every number drawn comes from a nernst engine call; this script only arranges
 the figures.
@@ -929,11 +929,80 @@ SWEEP_FIGURES = (sweep_k_na_rest_figure, sweep_sensitivity_figure, sweep_ecl_pop
                  sweep_fi_curve_figure, sweep_velocity_figure)
 
 
+# ---------------------------------------------------------------------------
+# mechanisms (docs/mechanisms.md)
+# ---------------------------------------------------------------------------
+
+def _docs_toml(page, name):
+    """The ``# NAME`` TOML block of a docs page (so that the figure draws the cell the page shows)."""
+    import re
+
+    text = (Path(__file__).resolve().parent / page).read_text()
+    for block in re.findall(r"```toml\n(.*?)```", text, re.S):
+        if block.startswith(f"# {name}"):
+            return block
+    raise SystemExit(f"{page}: no toml block named {name}")
+
+
+def kir_figure():
+    """Kir4.1 (Halnes et al. 2013): the I-V relation at three bath K+, and the astrocyte's V against bath K+."""
+    import tempfile
+
+    from nernst.config.cell import load_cell
+    from nernst.mechanisms.base import MembraneState
+    from nernst.mechanisms.kir import Kir
+    from nernst.physics.constants import FARADAY, GAS_CONSTANT
+    from nernst.physics.equilibrium import nernst as e_nernst
+
+    kir, k_in, t_c = Kir(), 100.0, 24.85
+    vt = 1e3 * GAS_CONSTANT * (t_c + 273.15) / FARADAY
+    v = np.linspace(-160, 0, 321)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.4))
+    cmap = plt.get_cmap("viridis")
+    for j, ko in enumerate((3.0, 6.0, 12.0)):
+        st = MembraneState(v=v, inside={"K": k_in}, outside={"K": ko}, vt=vt, valence={"K": 1})
+        color = cmap(j / 2.6)
+        a.plot(v, kir.current(st), color=color, lw=2, label=f"[K]o = {ko:g} mM (E_K = {e_nernst(k_in, ko, 1, t_c):.1f} mV)")
+        a.plot(e_nernst(k_in, ko, 1, t_c), 0, "o", color=color, ms=5)
+    a.axhline(0, color="#999999", lw=0.8)
+    a.set_xlabel("V (mV)")
+    a.set_ylabel("I_Kir (uA/cm^2, outward +)")
+    a.set_title(f"A  Kir4.1, [K]i = {k_in:g} mM: more current in than out", fontsize=10, loc="left")
+    a.legend(fontsize=8, loc="upper left")
+    a.grid(alpha=0.3)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "astrocyte.toml"
+        path.write_text(_docs_toml("mechanisms.md", "astrocyte.toml"))
+        ks = np.geomspace(1.5, 30.0, 13)
+        vs, eks = [], []
+        for ko in ks:
+            st = load_cell(path, [f"ions.K.outside={ko}"]).initial_state()
+            vs.append(st.voltage_mV)
+            eks.append(e_nernst(st.inside_mM["K"], st.outside_mM["K"], 1, t_c))
+    slope = np.polyfit(np.log10(ks), vs, 1)[0]
+    b.semilogx(ks, eks, color=K_COLOR, lw=1.5, ls="--", label="E_K (Nernst, with the steady [K]i)")
+    b.semilogx(ks, vs, "o-", color="black", lw=1.5, ms=4, label=f"steady V of the cell: {slope:.1f} mV per decade")
+    b.set_xlabel("bath K+ (mM)")
+    b.set_ylabel("potential (mV)")
+    b.set_xticks([2, 5, 10, 20])
+    b.set_xticklabels(["2", "5", "10", "20"])
+    b.set_title("B  the astrocyte-like cell of the page follows E_K", fontsize=10, loc="left")
+    b.legend(fontsize=8, loc="lower right")
+    b.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    _save_exc(fig, "kir_astrocyte.png")
+
+
+MECHANISM_FIGURES = (kir_figure,)
+
+
 GROUPS = {
     "equilibrium": (rest_figure, compare_figure, ghk_vs_weighted_figure, ghk_iv_figure, capacitor_figure),
     "living_cell": (cell_figures,),
     "excitability": EXCITABILITY_FIGURES,
     "sweeps": SWEEP_FIGURES,
+    "mechanisms": MECHANISM_FIGURES,
 }
 
 

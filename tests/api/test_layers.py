@@ -13,7 +13,7 @@ import sys
 import pytest
 import scipy.constants
 
-SHIPPED_KINDS = ["clamp", "ghk_leak", "injection", "kcc2", "leak", "nak_pump", "ncx", "nkcc1", "pmca"]
+SHIPPED_KINDS = ["clamp", "ghk_leak", "injection", "kcc2", "kir", "leak", "nak_pump", "ncx", "nkcc1", "pmca"]
 
 
 @pytest.mark.parametrize("first", ["nernst.mechanisms", "nernst.mechanisms.base", "nernst.model.protocols",

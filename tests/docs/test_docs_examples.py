@@ -179,7 +179,7 @@ def test_page_examples(page, scratch, monkeypatch):
             old = os.getcwd()
             os.chdir(scratch)
             try:
-                runner.run(test, out=report.write)
+                runner.run(test, out=report.write, clear_globs=False)  # later blocks of the page continue it
             finally:
                 os.chdir(old)
             globs.update(test.globs)

@@ -65,7 +65,8 @@ STEPS = (
     StoryStep("anions", "The cell makes impermeant organic anions (with K+ as counter-ions)", (), True,
               "Proteins and metabolites carry negative charge but cannot leave. Made together with K+, they change "
               "no voltage; made alone they would charge the membrane to an absurd voltage (see note)."),
-    StoryStep("leaks", "Leak channels for Na+, K+ and Cl- open (no pump yet; volume held fixed)", ("leak", "ghk_leak"),
+    StoryStep("leaks", "Leak channels for Na+, K+ and Cl- open (no pump yet; volume held fixed)",
+              ("leak", "ghk_leak", "kir"),
               True,
               "Ions redistribute until each sits at one common potential: the Gibbs-Donnan equilibrium. "
               "Every E_X equals V; there are no lasting gradients of Na+ and K+.", skip_ions=("Ca",)),
@@ -166,6 +167,13 @@ def run_story(cfg: CellConfig, horizon_s: float = 1e7) -> StoryResult:
         from ..errors import InvalidParameter
 
         raise InvalidParameter("bath.volume_ratio", full.extracellular_volume_ratio, "the story needs an infinite bath")
+    told = {k for step in STEPS for k in step.kinds}
+    for m in full.mechanisms:
+        if m.kind not in told:
+            from ..errors import InvalidParameter
+
+            raise InvalidParameter("mechanisms", m.kind, "the story has no step that adds this mechanism "
+                                   f"(its steps add {', '.join(sorted(told))})")
     geom = full.geometry
     w0 = geom.volume_um3
     bath = dict(full.outside)

@@ -1,9 +1,10 @@
-"""Membrane transport mechanisms: leaks, pumps, cotransporters, exchangers,
-Hodgkin-Huxley channels and synapses.
+"""Membrane transport mechanisms: leaks, pumps, cotransporters, exchangers, the Kir
+inward rectifier, Hodgkin-Huxley channels and synapses.
 
-Each transporter is a small frozen dataclass with named parameters (units in
-the names), a literature ``source`` and a pure ``flux(state)`` method; see
-:mod:`nernst.mechanisms.base`.  ``REGISTRY`` maps a config's ``kind`` to its
+Each transporter is a small frozen dataclass whose parameters are declared once
+(``params``: units, bounds, which one sets the rate), with a literature ``source``
+and a pure ``flux(state)`` method; see :mod:`nernst.mechanisms.base` and the
+table in docs/mechanisms.md.  ``REGISTRY`` maps a config's ``kind`` to its
 class.  HH channels are in :mod:`nernst.mechanisms.hh`, synapses in
 :mod:`nernst.mechanisms.synapses`.
 
@@ -15,11 +16,11 @@ _LAZY = {
     "REGISTRY": "base", "Mechanism": "base", "MembraneState": "base", "current_to_flux": "base",
     "GHKLeak": "leak", "OhmicLeak": "leak", "NaKPump": "pumps",
     "KCC2": "cotransporters", "NKCC1": "cotransporters", "NCX": "exchangers", "PMCA": "exchangers",
-    "CurrentInjection": "electrodes", "VoltageClamp": "electrodes",
+    "CurrentInjection": "electrodes", "VoltageClamp": "electrodes", "Kir": "kir", "Param": "base",
 }
 
 __all__ = ["REGISTRY", "Mechanism", "MembraneState", "current_to_flux", "GHKLeak", "OhmicLeak", "NaKPump",
-           "KCC2", "NKCC1", "NCX", "PMCA", "CurrentInjection", "VoltageClamp"]
+           "KCC2", "NKCC1", "NCX", "PMCA", "CurrentInjection", "VoltageClamp", "Kir", "Param"]
 
 
 def __getattr__(name):
