@@ -149,11 +149,50 @@ SET_HELP = ("Change one value of the config or preset: KEY=VALUE with a dotted k
             "(e.g. ions.K.outside=10, ions.Na.permeability=0.025, temperature_c='20 degC'); repeat for more.")
 
 
-def _renamed(fn, mapping):
+#: Engine parameter -> the flag that sets it: the one table through which every command names, in an
+#: error, the flag a user typed instead of the engine's field.  A command whose flag for a field differs
+#: (a stimulus's ``duration`` is ``--width``) says so where it calls the engine (``engine(fn, {...})``).
+#: The engine checks every value; a command only parses the text of a flag.
+FLAGS = {
+    "inside": "--inside", "outside": "--outside", "valence": "--valence", "ion": "--ion",
+    "permeability": "--permeability", "temperature_c": "--temperature", "temperature": "--temperature",
+    "pump_ratio": "--pump-ratio", "impermeant": "--impermeant", "impermeant_valence": "--impermeant-valence",
+    "radius": "--radius", "length": "--length", "capacitance": "--capacitance", "delta": "--delta",
+    "concentration": "--concentration", "excess": "--excess", "duration": "--duration", "dt": "--dt",
+    "threshold": "--threshold", "record": "--duration", "diameter": "--diameter", "pump_max": "--pump",
+    "current": "--current", "g_na": "--g-na", "g_k": "--g-k", "g_l": "--g-leak", "g_leak": "--g-leak",
+    "e_l": "--e-leak", "r_axial": "--r-axial", "compartments": "--compartments", "stim_amp": "--stim-amp",
+    "stim_dur": "--stim-dur", "levels": "--to", "holding": "--holding", "durations": "--step",
+    "amplitude": "--current", "start": "--current", "end": "--ramp-to", "delay": "--delay", "width": "--width",
+    "interval": "--interval", "count": "--count", "out": "--out", "workers": "--workers",
+    "scheduler": "--scheduler", "resume": "--resume", "backend": "--backend",
+}
+
+
+def flag_of(field: str, flags=None) -> str:
+    """The flag that sets engine field *field* (:data:`FLAGS`, *flags* first); the field itself if none."""
+    return (flags or {}).get(field, FLAGS.get(field, field))
+
+
+def engine(fn, flags=None):
+    """``fn()``, with an engine error renamed to the flag the user typed (:data:`FLAGS`, then *flags*
+    for the fields this command names differently)."""
     try:
         return fn()
     except InvalidParameter as exc:
-        raise exc.renamed(mapping.get(exc.field, exc.field)) from None
+        raise exc.renamed(flag_of(exc.field, flags)) from None
+
+
+def _number(text: Optional[str], flag: str, what: str = "a number") -> Optional[float]:
+    """The number a flag's text spells (its range is the engine's to check)."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidParameter(flag, text, f"must be {what}") from None
+
+
 
 
 def _show(action: Optional[str], name: Optional[str], what: str, text_of, field: str, as_json: bool) -> bool:
@@ -161,7 +200,7 @@ def _show(action: Optional[str], name: Optional[str], what: str, text_of, field:
     shown = _show_action(action, name, what)
     if shown is None:
         return False
-    text = _renamed(lambda: text_of(shown), {field: "NAME"})
+    text = engine(lambda: text_of(shown), {field: "NAME"})
     if as_json:
         _emit_json({"name": shown, "toml": text})
     else:

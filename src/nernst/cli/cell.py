@@ -10,7 +10,7 @@ import typer
 
 from ..errors import InvalidParameter
 from .._core.paths import check_output_folder
-from ._common import (SET_HELP, _check_out_path, _check_plot_path, _console, _emit_json, _esc, _print_warnings, _renamed, _show, app)
+from ._common import (SET_HELP, _check_out_path, _check_plot_path, _console, _emit_json, _esc, _print_warnings, _show, app, engine)
 
 
 
@@ -38,7 +38,7 @@ def steady(
 
     cfg = _load_cell(config, settings)
     t0 = time.perf_counter()
-    ss = _renamed(lambda: steady_state(cfg.model, initial=cfg.initial_state()),
+    ss = engine(lambda: steady_state(cfg.model, initial=cfg.initial_state()),
                   {"extracellular_volume_ratio": "bath.volume_ratio"})
     wall = time.perf_counter() - t0
     result = {"title": cfg.model.title or cfg.model.name}

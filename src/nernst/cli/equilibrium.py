@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import InvalidParameter
-from ._common import (SET_HELP, _check_plot_path, _console, _emit_json, _esc, _fmt, _fmt_c, _load_spec, _q, _renamed, _show, app)
+from ._common import (SET_HELP, _check_plot_path, _console, _emit_json, _esc, _fmt, _fmt_c, _load_spec, _number, _q, _show, app, engine)
 
 
 
@@ -34,21 +34,9 @@ def equilibrium(
     ci = _q(inside, "concentration", "--inside")
     co = _q(outside, "concentration", "--outside")
     t = _q(temperature, "temperature", "--temperature")
-    z_val = None
-    if valence is not None:
-        try:
-            z_val = float(valence)
-        except ValueError:
-            raise InvalidParameter("--valence", valence, "must be a non-zero number") from None
-    try:
-        z = resolve_valence(ion, z_val, "--valence")
-    except InvalidParameter as exc:
-        raise exc.renamed("--ion" if exc.field == "ion" else exc.field) from None
-    try:
-        e = nernst(ci, co, z, t)
-    except InvalidParameter as exc:
-        raise exc.renamed({"inside": "--inside", "outside": "--outside", "valence": "--valence",
-                           "temperature_c": "--temperature"}.get(exc.field, exc.field)) from None
+    z_val = _number(valence, "--valence", "a non-zero number")
+    z = engine(lambda: resolve_valence(ion, z_val, "--valence"))
+    e = engine(lambda: nernst(ci, co, z, t))
     from ..physics.ions import Ion, parse_ion
 
     symbol = parse_ion(ion)[0]
@@ -80,18 +68,8 @@ def rest(
     _check_plot_path(plot)
     spec = _load_spec(preset, config, settings)
     t = _q(temperature, "temperature", "--temperature")
-    r = None
-    if pump_ratio is not None:
-        try:
-            r = float(pump_ratio)
-        except ValueError:
-            raise InvalidParameter("--pump-ratio", pump_ratio, "must be a positive number") from None
-        if not (math.isfinite(r) and r > 0):
-            raise InvalidParameter("--pump-ratio", pump_ratio, "must be a positive number")
-    try:
-        report = resting_state(spec, pump_ratio=r, temperature_c=t)
-    except InvalidParameter as exc:
-        raise exc.renamed({"temperature_c": "--temperature", "pump_ratio": "--pump-ratio"}.get(exc.field, exc.field)) from None
+    r = _number(pump_ratio, "--pump-ratio", "a positive number")
+    report = engine(lambda: resting_state(spec, pump_ratio=r, temperature_c=t))
     if plot is not None:
         from ..plot import plot_rest
 
@@ -268,17 +246,13 @@ def charge(
     if shape == Shape.cylinder:
         if length is None:
             raise InvalidParameter("--length", InvalidParameter.NO_VALUE, "is required for a cylinder")
-        geom = _renamed(lambda: cylinder(_q(length, "length", "--length"), r, ends=not no_ends),
-                        {"length": "--length", "radius": "--radius"})
+        geom = engine(lambda: cylinder(_q(length, "length", "--length"), r, ends=not no_ends))
     else:
         if length is not None:
             raise InvalidParameter("--length", length, "a sphere has no length (use --radius only)")
-        geom = _renamed(lambda: sphere(r), {"radius": "--radius"})
-    try:
-        z = float(valence)
-    except ValueError:
-        raise InvalidParameter("--valence", valence, "must be a non-zero number") from None
-    rep = _renamed(
+        geom = engine(lambda: sphere(r))
+    z = _number(valence, "--valence", "a non-zero number")
+    rep = engine(
         lambda: charge_to_move(
             geom,
             _q(capacitance, "capacitance", "--capacitance"),
@@ -287,17 +261,13 @@ def charge(
             _q(concentration, "concentration", "--concentration"),
             _q(duration, "time", "--duration"),
         ),
-        {"capacitance": "--capacitance", "delta": "--delta", "valence": "--valence",
-         "concentration": "--concentration", "duration": "--duration"},
     )
     d = rep.as_dict()
     v_excess = None
     if excess is not None:
-        v_excess = _renamed(
+        v_excess = engine(
             lambda: potential_from_excess_charge(geom, _q(excess, "concentration", "--excess"),
-                                                 _q(capacitance, "capacitance", "--capacitance"), z),
-            {"excess": "--excess", "capacitance": "--capacitance", "valence": "--valence"},
-        )
+                                                 _q(capacitance, "capacitance", "--capacitance"), z))
         d["excess_mM"] = _q(excess, "concentration", "--excess")
         d["excess_potential_mV"] = v_excess
     if as_json:
@@ -355,15 +325,14 @@ def ghk(
             z_val = float(valence)
         except ValueError:
             raise InvalidParameter("--valence", valence, "must be a non-zero number") from None
-    z = _renamed(lambda: resolve_valence(ion, z_val, "--valence"), {"ion": "--ion"})
+    z = engine(lambda: resolve_valence(ion, z_val, "--valence"), {"ion": "--ion"})
     ci = _q(inside, "concentration", "--inside")
     co = _q(outside, "concentration", "--outside")
     p = _q(permeability, "permeability", "--permeability")
     t = _q(temperature, "temperature", "--temperature")
     v = np.linspace(vmin, vmax, points)
-    names = {"inside": "--inside", "outside": "--outside", "permeability": "--permeability", "temperature_c": "--temperature",
-             "voltage_mV/inside/outside/permeability": "--inside/--outside/--permeability"}
-    i = _renamed(lambda: ghk_current(v, ci, co, z, p, t), names)
+    i = engine(lambda: ghk_current(v, ci, co, z, p, t),
+               {"voltage_mV/inside/outside/permeability": "--inside/--outside/--permeability"})
     j = ghk_flux(v, ci, co, z, p, t)
     e = nernst(ci, co, z, t) if ci > 0 and co > 0 else None
     result = {"ion": ion, "valence": z, "inside_mM": ci, "outside_mM": co, "permeability_cm_s": p, "temperature_c": t,
@@ -416,13 +385,11 @@ def donnan(
             raise InvalidParameter("--outside", item, f"{sym} is given twice")
         symbols.append(sym)
         conc.append(_q(val, "concentration", f"--outside {sym}"))
-        zs.append(_renamed(lambda s=sym: resolve_valence(s, zmap.get(s), "--valence"), {"ion": "--outside"}))
+        zs.append(engine(lambda s=sym: resolve_valence(s, zmap.get(s), "--valence"), {"ion": "--outside"}))
     x = _q(impermeant, "concentration", "--impermeant")
     t = _q(temperature, "temperature", "--temperature")
-    names = {"impermeant": "--impermeant", "impermeant_valence": "--impermeant-valence", "temperature_c": "--temperature",
-             "valence": "--outside"}
-    names.update({f"outside[{k}]": f"--outside {s}" for k, s in enumerate(symbols)})
-    st = _renamed(lambda: donnan_equilibrium(conc, zs, x, impermeant_valence, t), names)
+    where = {"valence": "--outside", **{f"outside[{k}]": f"--outside {s}" for k, s in enumerate(symbols)}}
+    st = engine(lambda: donnan_equilibrium(conc, zs, x, impermeant_valence, t), where)
     result = {
         "temperature_c": t, "potential_mV": st.potential_mV, "impermeant_mM": x, "impermeant_valence": impermeant_valence,
         "ions": {s: {"valence": z, "outside_mM": c, "inside_mM": float(ci)} for s, z, c, ci in zip(symbols, zs, conc, st.inside_mM)},

@@ -10,7 +10,8 @@ from typing import List, Optional
 import typer
 
 from ..errors import InvalidParameter, SolverError
-from ._common import (_check_out_path, _check_plot_path, _console, _emit_json, _fmt, _q, _save_dataset, app)
+from ._common import (FLAGS, _check_out_path, _check_plot_path, _console, _emit_json, _fmt, _q, _save_dataset, app,
+                      engine, flag_of)
 
 
 
@@ -50,16 +51,10 @@ def _hh_params(temperature, reversals, preset, g_na, g_k, g_leak, e_leak):
     for name, val, kind in (("g_na", g_na, "conductance"), ("g_k", g_k, "conductance"),
                             ("g_l", g_leak, "conductance"), ("e_l", e_leak, "voltage")):
         if val is not None:
-            flag = {"g_na": "--g-na", "g_k": "--g-k", "g_l": "--g-leak", "e_l": "--e-leak"}[name]
-            kw[name] = _q(val, kind, flag)
-    try:
-        p = HHParameters(**kw)
-        if temperature is not None:
-            p = p.at_temperature(_q(temperature, "temperature", "--temperature"))
-    except InvalidParameter as exc:
-        flag = {"g_na": "--g-na", "g_k": "--g-k", "g_l": "--g-leak", "e_l": "--e-leak",
-                "temperature": "--temperature"}.get(exc.field, exc.field)
-        raise exc.renamed(flag) from None
+            kw[name] = _q(val, kind, FLAGS[name])
+    p = engine(lambda: HHParameters(**kw))
+    if temperature is not None:
+        p = engine(lambda: p.at_temperature(_q(temperature, "temperature", "--temperature")))
     if reversals == ReversalKind.concentrations:
         from ..config.presets import load_preset
 
@@ -123,23 +118,19 @@ def spike(
     params = _hh_params(temperature, reversals, None if ions else preset, g_na, g_k, g_leak, e_leak)
     amp = _q(current, "current", "--current")
     d0 = _q(delay, "time", "--delay")
-    try:
-        if stimulus == StimKind.step:
-            w = math.inf if width is None else _q(width, "time", "--width")
-            wave = Step(amp, d0, w)
-        elif stimulus == StimKind.ramp:
-            if ramp_to is None:
-                raise InvalidParameter("--ramp-to", InvalidParameter.NO_VALUE, "is required with --stimulus ramp")
-            dur = _q(duration, "time", "--duration")
-            w = (dur - d0) if width is None else _q(width, "time", "--width")
-            wave = Ramp(amp, _q(ramp_to, "current", "--ramp-to"), d0, w)
-        else:
-            w = 1.0 if width is None else _q(width, "time", "--width")
-            wave = Train(amp, w, _q(interval, "time", "--interval"), count, d0)
-    except InvalidParameter as exc:
-        flag = {"amplitude": "--current", "start": "--current", "end": "--ramp-to", "delay": "--delay",
-                "duration": "--width", "width": "--width", "interval": "--interval", "count": "--count"}
-        raise exc.renamed(flag.get(exc.field, exc.field)) from None
+    stimulus_flags = {"duration": "--width"}  # a stimulus's duration is its --width
+    if stimulus == StimKind.step:
+        w = math.inf if width is None else _q(width, "time", "--width")
+        wave = engine(lambda: Step(amp, d0, w), stimulus_flags)
+    elif stimulus == StimKind.ramp:
+        if ramp_to is None:
+            raise InvalidParameter("--ramp-to", InvalidParameter.NO_VALUE, "is required with --stimulus ramp")
+        dur = _q(duration, "time", "--duration")
+        w = (dur - d0) if width is None else _q(width, "time", "--width")
+        wave = engine(lambda: Ramp(amp, _q(ramp_to, "current", "--ramp-to"), d0, w), stimulus_flags)
+    else:
+        w = 1.0 if width is None else _q(width, "time", "--width")
+        wave = engine(lambda: Train(amp, w, _q(interval, "time", "--interval"), count, d0), stimulus_flags)
     if ions:
         return _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, out, plot, as_json)
     dur_ms, dt_ms = _q(duration, "time", "--duration"), _q(dt, "time", "--dt")
@@ -153,8 +144,7 @@ def spike(
         res = simulate_hh(0.0, dur_ms, dt_ms, params, stimulus=wave, record_every=every,
                           threshold=_q(threshold, "voltage", "--threshold"))
     except InvalidParameter as exc:
-        raise exc.renamed({"duration": "--duration", "dt": "--dt", "threshold": "--threshold", "record": "--duration"}
-                          .get(exc.field, exc.field)) from None
+        raise exc.renamed(flag_of(exc.field)) from None
     except SolverError as exc:
         raise InvalidParameter("--current", amp, f"is too strong ({exc})") from None
     if out is not None:
@@ -203,8 +193,6 @@ def _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, o
     from dataclasses import replace
 
     base = replace(params, reversal_source="fixed", concentrations=None)
-    flags = {"duration": "--duration", "dt": "--dt", "threshold": "--threshold", "diameter": "--diameter",
-             "pump_max": "--pump", "e_l": "--e-leak", "current": "--current"}
     try:
         res = simulate_hh_ions(0.0, _q(duration, "time", "--duration"), _q(dt, "time", "--dt"), stimulus=wave,
                                na_in=ions["Na"].inside_mM, na_out=ions["Na"].outside_mM, k_in=ions["K"].inside_mM,
@@ -212,7 +200,7 @@ def _spike_ions(params, wave, duration, dt, threshold, preset, diameter, pump, o
                                pump_max=None if pump is None else _q(pump, "current", "--pump"),
                                threshold=_q(threshold, "voltage", "--threshold"))
     except InvalidParameter as exc:
-        raise exc.renamed(flags.get(exc.field, exc.field)) from None
+        raise exc.renamed(flag_of(exc.field)) from None
     except SolverError as exc:
         raise InvalidParameter("--current", wave.describe("uA/cm^2"), f"cannot be run ({exc})") from None
     if out is not None:
@@ -283,8 +271,7 @@ def clamp(
 
                 plot_clamp(runs, plot)
     except InvalidParameter as exc:
-        raise exc.renamed({"levels": "--to", "holding": "--holding", "durations": "--step"}
-                          .get(exc.field, exc.field)) from None
+        raise exc.renamed(flag_of(exc.field)) from None
     data["temperature_C"] = params.temperature_c
     if as_json:
         _emit_json(data)
@@ -346,13 +333,10 @@ def cable(
         stim_dur=None if stim_dur is None else _q(stim_dur, "time", "--stim-dur"),
         end=end.value, method=method.value,
     )
-    flags = {"diameter": "--diameter", "length": "--length", "r_axial": "--r-axial", "compartments": "--compartments",
-             "dt": "--dt", "duration": "--duration", "stim_amp": "--stim-amp", "stim_dur": "--stim-dur",
-             "g_leak": "--g-leak"}
     try:
         res = run_axon(**kw)
     except InvalidParameter as exc:
-        raise exc.renamed(flags.get(exc.field, exc.field)) from None
+        raise exc.renamed(flag_of(exc.field)) from None
     except SolverError as exc:
         raise InvalidParameter("--stim-amp", kw["stim_amp"] if kw["stim_amp"] is not None else "default",
                                f"is too strong for this axon ({exc})") from None

@@ -12,7 +12,7 @@ import typer
 
 from ..errors import InvalidParameter
 from .._core.paths import check_output_file
-from ._common import (_check_plot_path, _console, _emit_json, _esc, _nan_to_none, _none_nan, _rate, app)
+from ._common import (_check_plot_path, _console, _emit_json, _esc, _nan_to_none, _none_nan, _rate, app, flag_of)
 
 
 
@@ -75,8 +75,7 @@ def sweep(
     sw = load_sweep(file, settings=settings)
     if output is not None and output not in sw.outputs:
         raise InvalidParameter("--output", output, f"is not an output of this sweep ({', '.join(sw.outputs)})")
-    flags = {"out": "--out", "workers": "--workers", "scheduler": "--scheduler", "resume": "--resume",
-             "backend": "--backend", "points": "--yes"}
+    flags = {"points": "--yes"}  # a sweep's size is confirmed with --yes
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -104,7 +103,7 @@ def sweep(
                         overwrite=overwrite, yes=yes, progress=progress,
                         note=lambda text: sys.stderr.write(f"nernst: {text}\n"))
     except InvalidParameter as exc:
-        raise exc.renamed(flags.get(exc.field, exc.field)) from None
+        raise exc.renamed(flag_of(exc.field, flags)) from None
     except KeyboardInterrupt:
         if state["task"] is not None:
             bar.stop()
