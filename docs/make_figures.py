@@ -270,7 +270,7 @@ def _steady_rates(currents, temperature, duration=600.0, settle=100.0, threshold
     """Firing rate (Hz, from the mean interspike interval after *settle* ms) and the steady V range per current."""
     from nernst.excitability import simulate_hh
 
-    r = simulate_hh(currents, duration=duration, temperature=temperature, threshold=threshold, record=True,
+    r = simulate_hh(currents, duration=duration, temperature_c=temperature, threshold=threshold, record=True,
                      record_every=4)
     rate = np.zeros(len(currents))
     for i, ts in enumerate(r.spike_times_ms):
@@ -323,7 +323,7 @@ def fi_temperature_figure():
         from nernst.mechanisms.hh import HHParameters, auto_time_step
 
         step = auto_time_step(HHParameters().at_temperature(temp), 0.01)  # 0.01 ms, finer when warm
-        r = simulate_hh(stimulus=Step(40.0, 1.0, 0.5), duration=12.0, dt=step, temperature=temp)
+        r = simulate_hh(stimulus=Step(40.0, 1.0, 0.5), duration=12.0, dt=step, temperature_c=temp)
         f = r.features()
         lab = (f"{temp:g} degC: peak {f['max_mV']:+.0f} mV, width {f['width_ms'][0]:.2f} ms" if f["spike_count"]
                else f"{temp:g} degC: no spike (peak {f['max_mV']:+.0f} mV)")

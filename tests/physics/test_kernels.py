@@ -27,7 +27,7 @@ def test_compiled_root_equals_numpy_root(valences):
     rng = np.random.default_rng(7)
     ci, co, p = _random_sets(rng, 5000, valences)
     t = rng.uniform(0.0, 40.0, 5000)
-    v_nb = nernst.zero_current_potential(ci, co, valences, p, t, method="root", backend="numba")
+    v_nb = nernst.zero_current_potential(ci, co, valences, p, t, method="root", backend="jit")
     v_np = nernst.zero_current_potential(ci, co, valences, p, t, method="root", backend="numpy")
     # Same equation, independent code: 1e-9 mV (both iterate to 1e-10 mV).
     np.testing.assert_allclose(v_nb, v_np, rtol=0, atol=1e-9)
@@ -37,7 +37,7 @@ def test_compiled_root_equals_numpy_root(valences):
 def test_compiled_root_equals_closed_form(valences):
     rng = np.random.default_rng(11)
     ci, co, p = _random_sets(rng, 5000, valences)
-    v_nb = nernst.zero_current_potential(ci, co, valences, p, 37.0, method="root", backend="numba")
+    v_nb = nernst.zero_current_potential(ci, co, valences, p, 37.0, method="root", backend="jit")
     v_cf = nernst.zero_current_potential(ci, co, valences, p, 37.0, method="closed")
     np.testing.assert_allclose(v_nb, v_cf, rtol=0, atol=1e-9)
 
@@ -52,7 +52,7 @@ def test_compiled_root_bi_ionic_with_zero_concentrations():
     F = physical_constants["Faraday constant"][0]
     ki = np.linspace(50.0, 400.0, 5000)
     v = nernst.zero_current_potential([ki, 0.0], [0.0, 10.0], [1, 2], [1.0, 0.5], 20.0, method="root",
-                                      backend="numba")
+                                      backend="jit")
     vt = 1e3 * R * (20.0 + 273.15) / F
     ref = np.array([vt * math.log(-0.5 + math.sqrt(0.25 + 4 * 0.5 * 10.0 / (1.0 * x))) for x in ki])
     np.testing.assert_allclose(v, ref, rtol=0, atol=1e-9)
@@ -62,7 +62,7 @@ def test_compiled_root_rejects_impossible_balance():
     # Only a cation inside and nothing that can carry inward current: no finite root.
     ci = np.full(5000, 100.0)
     with pytest.raises(nernst.InvalidParameter, match="both directions"):
-        nernst.zero_current_potential([ci], [0.0], [3], [1.0], method="root", backend="numba")
+        nernst.zero_current_potential([ci], [0.0], [3], [1.0], method="root", backend="jit")
 
 
 def test_auto_backend_uses_numpy_for_small_inputs_and_agrees():
@@ -76,3 +76,14 @@ def test_threshold_constant_matches():
     from nernst import equilibrium
 
     assert equilibrium._MIN_COMPILED_SIZE == kernels.MIN_COMPILED_SIZE
+
+
+def test_numba_is_the_earlier_name_of_jit():
+    # one backend word across the package ("aot", "jit", "numpy"); "numba" is accepted for one release
+    rng = np.random.default_rng(3)
+    ci, co, p = _random_sets(rng, 5000, [1, 1, -1])
+    a = nernst.zero_current_potential(ci, co, [1, 1, -1], p, 37.0, method="root", backend="jit")
+    b = nernst.zero_current_potential(ci, co, [1, 1, -1], p, 37.0, method="root", backend="numba")
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(nernst.InvalidParameter, match="'jit'"):
+        nernst.zero_current_potential(ci, co, [1, 1, -1], p, 37.0, method="root", backend="gpu")

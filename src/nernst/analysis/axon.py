@@ -20,6 +20,7 @@ from typing import Optional
 
 import numpy as np
 
+from .._core.names import with_old_names
 from ..physics.cable_theory import (half_amplitude_velocity_m_s, input_resistance_Mohm, steady_state_infinite, steady_state_killed,
                     steady_state_sealed)
 from ..errors import InvalidParameter
@@ -104,7 +105,7 @@ class AxonRun:
             "input_resistance_Mohm": self.input_resistance_Mohm(),
             "diameter_um": self.diameter_um, "length_mm": self.length_mm,
             "compartments": int(r.tree.n), "dt_ms": r.dt_ms, "duration_ms": r.duration_ms,
-            "temperature_C": p.temperature_c, "r_axial_ohm_cm": self.r_axial,
+            "temperature_c": p.temperature_c, "r_axial_ohm_cm": self.r_axial,
             "g_leak_mS_cm2": p.g_l, "rest_mV": r.rest_mV, "backend": r.backend,
             "stimulus": {"amplitude_nA": self.stim_amp_nA, "duration_ms": self.stim_dur_ms, "at": "x = 0 end"},
             "far_end": self.end,
@@ -128,7 +129,7 @@ class AxonRun:
             out["spike_times_at_quarters_ms"] = [None if not np.isfinite(fs[i]) else float(fs[i])
                                                  for i in (self.i_quarter, self.i_three_quarter)]
             out["peak_mV_at_quarters"] = [float(r.v_mV[:, c].max()) for c in cols]
-        return out
+        return with_old_names(out)
 
     def input_resistance_Mohm(self) -> float:
         """Input resistance at the stimulated end for this far-end boundary (cable theory, at rest)."""

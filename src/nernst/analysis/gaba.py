@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .._core.names import with_old_names
 from ..config.cell import load_cell_config
 from ..config.presets import resolve_cell_config
 from ..errors import InvalidParameter
@@ -40,6 +41,6 @@ def gaba_a_reversal_from_cell(cell, without=()) -> dict:
     cl_in = float(ss.inside_mM["Cl"])
     cl_out = float(model.outside["Cl"])
     e_cl = gaba_a_reversal(cl_in, cl_out, model.temperature_c)
-    return {"cell": model.name or str(cell), "without": list(without), "e_cl_mV": e_cl, "cl_in_mM": cl_in, "cl_out_mM": cl_out,
-            "rest_mV": float(ss.voltage_mV), "driving_force_mV": float(ss.voltage_mV - e_cl),
-            "temperature_C": model.temperature_c}
+    return with_old_names({"cell": model.name or str(cell), "without": list(without), "e_cl_mV": e_cl,
+                           "cl_in_mM": cl_in, "cl_out_mM": cl_out, "rest_mV": float(ss.voltage_mV),
+                           "driving_force_mV": float(ss.voltage_mV - e_cl), "temperature_c": model.temperature_c})

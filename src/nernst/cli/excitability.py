@@ -9,6 +9,7 @@ from typing import List, Optional
 
 import typer
 
+from .._core.names import with_old_names
 from ..errors import InvalidParameter, SolverError
 from ._common import (FLAGS, _check_out_path, _check_plot_path, _console, _emit_json, _fmt, _q, _save_dataset, app,
                       engine, flag_of)
@@ -272,7 +273,8 @@ def clamp(
                 plot_clamp(runs, plot)
     except InvalidParameter as exc:
         raise exc.renamed(flag_of(exc.field)) from None
-    data["temperature_C"] = params.temperature_c
+    data["temperature_c"] = params.temperature_c
+    with_old_names(data)
     if as_json:
         _emit_json(data)
         return

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .._core.names import with_old_names
 from ..errors import InvalidParameter
 
 __all__ = [
@@ -179,12 +180,12 @@ class HHParameters:
         d = {
             "g_na_mS_cm2": self.g_na, "g_k_mS_cm2": self.g_k, "g_l_mS_cm2": self.g_l,
             "e_na_mV": self.e_na, "e_k_mV": self.e_k, "e_l_mV": self.e_l,
-            "c_m_uF_cm2": self.c_m, "temperature_C": self.temperature_c, "q10": self.q10,
+            "c_m_uF_cm2": self.c_m, "temperature_c": self.temperature_c, "q10": self.q10,
             "phi": self.phi, "reversal_source": self.reversal_source, "source": self.source,
         }
         if self.concentrations:
             d["concentrations_mM"] = dict(self.concentrations)
-        return d
+        return with_old_names(d)
 
 
 def ionic_currents(v, m, h, n, p: HHParameters):

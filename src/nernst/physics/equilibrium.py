@@ -392,11 +392,12 @@ def zero_current_potential(c_in, c_out, valence, permeability, temperature_c=37.
         Temperature, degC.
     method : {"auto", "closed", "root"}
         "auto" uses the closed form when every valence is +-1 or +-2.
-    backend : {"auto", "numpy", "numba"}
-        For the root method only: "auto" runs the compiled kernel
-        (:mod:`nernst.kernels`) for grids of 4096 points or more when Numba is
+    backend : {"auto", "numpy", "jit"}
+        For the root method only: "auto" runs the compiled (Numba just-in-time) kernel
+        (:mod:`nernst.physics.ghk_kernel`) for grids of 4096 points or more when Numba is
         available, NumPy otherwise.  Both give the same result to ~1e-12 mV.
-        The closed form always runs in NumPy.
+        The closed form always runs in NumPy.  ("numba", the earlier name of "jit", is
+        accepted for one release.)
 
     Returns
     -------
@@ -413,8 +414,10 @@ def zero_current_potential(c_in, c_out, valence, permeability, temperature_c=37.
     """
     if method not in ("auto", "closed", "root"):
         raise InvalidParameter("method", method, "must be 'auto', 'closed' or 'root'")
-    if backend not in ("auto", "numpy", "numba"):
-        raise InvalidParameter("backend", backend, "must be 'auto', 'numpy' or 'numba'")
+    if backend == "numba":  # the earlier name, for one release
+        backend = "jit"
+    if backend not in ("auto", "numpy", "jit"):
+        raise InvalidParameter("backend", backend, "must be 'auto', 'numpy' or 'jit'")
     ci, co, z, p, shape = _ion_lists(c_in, c_out, valence, permeability)
     check_temperature(temperature_c)
     vt = np.asarray(thermal_voltage_mV(temperature_c))
@@ -451,7 +454,7 @@ def _use_compiled(backend, shape) -> bool:
         return False  # small input: do not even import Numba
     from . import ghk_kernel as kernels
 
-    if backend == "numba" and not kernels.available():
+    if backend == "jit" and not kernels.available():
         raise InvalidParameter("backend", backend, "Numba is not available (or NERNST_NO_NUMBA is set)")
     return kernels.available()
 

@@ -171,7 +171,7 @@ def spike_figure(r):
         shapes.append(sh)
         notes.append(nt)
     return {"data": data, "layout": _dict_layout(
-        f"Hodgkin-Huxley membrane at {p['temperature_C']:g} °C: {f['spike_count']} spikes", 560,
+        f"Hodgkin-Huxley membrane at {p['temperature_c']:g} °C: {f['spike_count']} spikes", 560,
         annotations=notes, shapes=shapes,
         xaxis={"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False},
         yaxis={"anchor": "x", "domain": [0.55, 1.0], "title": {"text": "mV"}},

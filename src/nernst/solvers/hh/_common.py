@@ -46,13 +46,24 @@ def _steps(duration, dt, n_units=1):
     return duration, dt, n
 
 
-def _params(params, temperature):
+def _temperature(temperature_c, temperature):
+    """The one temperature of a call that accepts ``temperature_c`` (the name used everywhere) and, for
+    one release, ``temperature`` (its earlier name)."""
+    if temperature_c is not None and temperature is not None:
+        raise InvalidParameter("temperature_c", temperature_c, "give temperature_c or temperature (its earlier "
+                               "name), not both")
+    return temperature if temperature_c is None else temperature_c
+
+
+def _params(params, temperature, temperature_c=None):
+    field = "temperature" if temperature_c is None else "temperature_c"
+    temperature = _temperature(temperature_c, temperature)
     if params is None:
         params = HHParameters()
     if not isinstance(params, HHParameters):
         raise InvalidParameter("params", params, "must be HHParameters")
     if temperature is not None:
-        params = params.at_temperature(_float(temperature, "temperature", -40.0, 60.0))
+        params = params.at_temperature(_float(temperature, field, -40.0, 60.0))
     return params
 
 

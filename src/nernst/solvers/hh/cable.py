@@ -7,10 +7,11 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..._core.names import with_old_names
 from ...errors import InvalidParameter
 from ...mechanisms.hh import HHParameters, auto_time_step, check_time_step, resting_potential, steady_state
 from ...model.stimulus import check_waveforms, mean_per_step
-from ._common import MAX_RECORDED, _check_vmax, _float, _params, _steps
+from ._common import MAX_RECORDED, _check_vmax, _float, _params, _steps, _temperature
 
 
 
@@ -94,9 +95,9 @@ class CableResult:
                     "x": ("compartment", self.x_um, {"units": "um"}),
                     "section": ("compartment", [names[k] for k in self.tree.section_index[self.recorded]])},
         )
-        ds.attrs.update({"model": "Hodgkin-Huxley 1952 cable", "temperature_C": self.params.temperature_c,
-                         "dt_ms": self.dt_ms, "rest_mV": self.rest_mV,
-                         "reversal_source": self.params.reversal_source})
+        ds.attrs.update(with_old_names({"model": "Hodgkin-Huxley 1952 cable", "temperature_c": self.params.temperature_c,
+                                        "dt_ms": self.dt_ms, "rest_mV": self.rest_mV,
+                                        "reversal_source": self.params.reversal_source}))
         return ds
 
 
@@ -140,7 +141,7 @@ def step_modes(stim_wave, method: str = "crank_nicolson") -> np.ndarray:
 def simulate_cable(sections, duration=20.0, dt=None, params: Optional[HHParameters] = None,
                    temperature=None, injections: Sequence[Injection] = (), synapses: Sequence = (),
                    record="all", record_every: int = 1, threshold=0.0, max_spikes: int = 32,
-                   v0=None, backend="auto", method: str = "crank_nicolson") -> CableResult:
+                   v0=None, backend="auto", method: str = "crank_nicolson", *, temperature_c=None) -> CableResult:
     """Integrate a cable or branched neuron (see :mod:`nernst.morphology`).
 
     Every compartment starts at the HH resting potential with its gates at
@@ -165,8 +166,10 @@ def simulate_cable(sections, duration=20.0, dt=None, params: Optional[HHParamete
         :meth:`HHParameters.max_time_step_ms`); a coarser step is refused.
     params : HHParameters, optional
         The membrane (HH 1952 at 6.3 degC by default).
-    temperature : float, optional
+    temperature_c : float, optional
         degC; rescales the rates with Q10 (and concentration-derived reversals).
+    temperature : float, optional
+        The earlier name of *temperature_c*, accepted for one release.
     injections : sequence of Injection
         Current electrodes: a waveform (Step, Ramp, Train, amplitudes in nA) at
         point x (0-1) of a section.
@@ -198,7 +201,8 @@ def simulate_cable(sections, duration=20.0, dt=None, params: Optional[HHParamete
     """
     from ...model.morphology import Tree, compile_tree
 
-    params = _params(params, temperature)
+    params = _params(params, temperature, temperature_c)
+    temperature = _temperature(temperature_c, temperature)
     tree = sections if isinstance(sections, Tree) else compile_tree(list(sections), params)
     if isinstance(sections, Tree) and temperature is not None:
         tree = compile_tree(tree.sections, params)

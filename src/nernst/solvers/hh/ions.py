@@ -8,6 +8,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from ..._core.names import with_old_names
 from ...errors import InvalidParameter, SolverError
 from ...mechanisms.hh import HHParameters, auto_time_step, check_time_step, resting_potential, steady_state
 from ...model.stimulus import check_waveforms, mean_per_step
@@ -72,26 +73,31 @@ class IonRunResult:
         return float(extra * 1e-9 / FARADAY * 1e12 / n)  # nC/cm^2 -> pmol/cm^2
 
     def summary(self) -> dict:
-        return {
+        d = {
             "model": "Hodgkin-Huxley 1952 patch with moving Na+ and K+ and a Na/K pump",
             "reversal_source": "concentrations (updated every step)",
             "spike_count": int(len(self.spike_times_ms)),
             "spike_times_ms": [float(t) for t in self.spike_times_ms],
             "rest_mV": float(self.v_mV[0]),
             "final_mV": float(self.v_mV[-1]),
-            "na_in_mM": [float(self.na_in_mM[0]), float(self.na_in_mM[-1])],
-            "k_in_mM": [float(self.k_in_mM[0]), float(self.k_in_mM[-1])],
-            "e_na_mV": [float(self.e_na_mV[0]), float(self.e_na_mV[-1])],
-            "e_k_mV": [float(self.e_k_mV[0]), float(self.e_k_mV[-1])],
+            # start and end; inside_mM and equilibrium_mV are keyed by ion as in every cell output
+            "inside_mM": {"Na": [float(self.na_in_mM[0]), float(self.na_in_mM[-1])],
+                          "K": [float(self.k_in_mM[0]), float(self.k_in_mM[-1])]},
+            "equilibrium_mV": {"Na": [float(self.e_na_mV[0]), float(self.e_na_mV[-1])],
+                               "K": [float(self.e_k_mV[0]), float(self.e_k_mV[-1])]},
             "pump_uA_cm2": [float(self.i_pump_uA_cm2[0]), float(self.i_pump_uA_cm2[-1])],
             "pump_max_uA_cm2": self.pump_max_uA_cm2,
             "na_entry_per_spike_pmol_cm2": self.na_entry_per_spike_pmol_cm2(),
             "charge_uC_cm2": dict(self.charge_uC_cm2),
             "outside_mM": {"Na": self.na_out_mM, "K": self.k_out_mM},
             "diameter_um": self.diameter_um, "duration_ms": self.duration_ms, "dt_ms": self.dt_ms,
-            "temperature_C": self.params.temperature_c, "leak_split_mS_cm2": {"Na": self.g_leak_na, "K": self.g_leak_k},
+            "temperature_c": self.params.temperature_c, "leak_split_mS_cm2": {"Na": self.g_leak_na, "K": self.g_leak_k},
             "backend": self.backend,
         }
+        # the keys of the previous release, for one release (CHANGELOG.md)
+        d.update({"na_in_mM": d["inside_mM"]["Na"], "k_in_mM": d["inside_mM"]["K"],
+                  "e_na_mV": d["equilibrium_mV"]["Na"], "e_k_mV": d["equilibrium_mV"]["K"]})
+        return with_old_names(d)
 
     def to_dataset(self):
         import xarray as xr
@@ -102,15 +108,16 @@ class IonRunResult:
              "E_K": ("time", self.e_k_mV, {"units": "mV"}),
              "I_pump": ("time", self.i_pump_uA_cm2, {"units": "uA/cm^2"})},
             coords={"time": ("time", self.t_ms, {"units": "ms"})})
-        ds.attrs.update({"model": "HH 1952 with moving Na+ and K+", "diameter_um": self.diameter_um,
-                         "temperature_C": self.params.temperature_c})
+        ds.attrs.update(with_old_names({"model": "HH 1952 with moving Na+ and K+", "diameter_um": self.diameter_um,
+                                        "temperature_c": self.params.temperature_c}))
         return ds
 
 
 def simulate_hh_ions(current=0.0, duration=1000.0, dt=None, stimulus=None, na_in=50.0, na_out=440.0,
                      k_in=400.0, k_out=20.0, params: Optional[HHParameters] = None, temperature=None,
                      diameter_um=476.0, pump_max=None, pump_k_na=10.0, pump_k_k=1.5, pump_hill_na=1.5,
-                     pump_hill_k=1.0, record_every=None, threshold=0.0, backend="auto") -> IonRunResult:
+                     pump_hill_k=1.0, record_every=None, threshold=0.0, backend="auto", *,
+                     temperature_c=None) -> IonRunResult:
     """Current clamp of an HH patch whose Na+ and K+ move: spikes load Na+, the pump restores it.
 
     The patch is a cylinder of *diameter_um* (volume/area = d/4), so a spike
@@ -127,7 +134,7 @@ def simulate_hh_ions(current=0.0, duration=1000.0, dt=None, stimulus=None, na_in
     from ...physics.constants import FARADAY
     from ..._core.validation import check_positive
 
-    params = _params(params, temperature)
+    params = _params(params, temperature, temperature_c)
     for name, val in (("na_in", na_in), ("na_out", na_out), ("k_in", k_in), ("k_out", k_out)):
         _float(val, name, 1e-6, 1e4)
     d = _float(diameter_um, "diameter", 1e-2, 1e5)

@@ -7,10 +7,11 @@ from typing import Dict, List, Optional, Union
 
 import numpy as np
 
+from ..._core.names import with_old_names
 from ...errors import InvalidParameter
 from ...mechanisms.hh import HHParameters, auto_time_step, check_time_step, resting_potential, steady_state
 from ...model.stimulus import Ramp, Step, Train, check_waveforms, mean_per_step
-from ._common import MAX_RECORDED, _check_vmax, _float, _params, _steps
+from ._common import MAX_RECORDED, _check_vmax, _float, _params, _steps, _temperature
 from .features import firing_rate_hz, spike_features
 
 
@@ -110,16 +111,16 @@ class SpikeResult:
         if self.stimulus_uA_cm2 is not None and self.v_mV is not None:
             data["I_stim"] = (("time",), self.stimulus_uA_cm2, {"units": "uA/cm^2"})
         ds = xr.Dataset(data, coords=coords)
-        ds.attrs.update({"model": "Hodgkin-Huxley 1952", "reversal_source": self.params.reversal_source,
-                         "temperature_C": self.params.temperature_c, "dt_ms": self.dt_ms,
-                         "rest_mV": self.rest_mV})
+        ds.attrs.update(with_old_names({"model": "Hodgkin-Huxley 1952", "reversal_source": self.params.reversal_source,
+                                        "temperature_c": self.params.temperature_c, "dt_ms": self.dt_ms,
+                                        "rest_mV": self.rest_mV}))
         return ds
 
 
 def simulate_hh(current=0.0, duration=100.0, dt=None, params: Optional[HHParameters] = None,
                 temperature=None, stimulus=None, v0=None, record: Union[bool, None] = None,
                 record_every: int = 1, threshold=0.0, max_spikes=None, backend="auto",
-                threads: int = 1) -> SpikeResult:
+                threads: int = 1, *, temperature_c=None) -> SpikeResult:
     """Current clamp of HH membrane patches.
 
     Parameters
@@ -139,9 +140,11 @@ def simulate_hh(current=0.0, duration=100.0, dt=None, params: Optional[HHParamet
         (:meth:`HHParameters.max_time_step_ms`); a coarser step is refused.
     params : HHParameters, optional
         The membrane (default HH 1952 at 6.3 degC).
-    temperature : float, optional
+    temperature_c : float, optional
         degC; rescales the rates with Q10 (and recomputes reversals taken
         from concentrations).
+    temperature : float, optional
+        The earlier name of *temperature_c*, accepted for one release.
     v0 : float, optional
         Starting potential (default: the resting potential); gates start at
         their steady state there.
@@ -169,7 +172,7 @@ def simulate_hh(current=0.0, duration=100.0, dt=None, params: Optional[HHParamet
     >>> int(r.spike_counts[0]), round(float(r.spike_times_ms[0][0]), 2)
     (4, 1.9)
     """
-    params = _params(params, temperature)
+    params = _params(params, temperature, temperature_c)
     amps = np.atleast_1d(np.asarray(current, dtype=float)) if not isinstance(current, (str, bytes, bool)) else None
     if amps is None or amps.ndim != 1 or amps.size == 0:
         raise InvalidParameter("current", current, "must be a number or a 1-D list of numbers (uA/cm^2)")
@@ -282,7 +285,7 @@ def _scaled(w, a):
 
 
 def voltage_clamp(levels_mV, durations_ms, params: Optional[HHParameters] = None, temperature=None,
-                  dt=None, holding_mV=None) -> dict:
+                  dt=None, holding_mV=None, *, temperature_c=None) -> dict:
     """Ideal voltage clamp through a sequence of potentials, solved exactly.
 
     At a clamped potential each gate relaxes as x(t) = x_inf + (x0 - x_inf)
@@ -293,7 +296,7 @@ def voltage_clamp(levels_mV, durations_ms, params: Optional[HHParameters] = None
     """
     from ...mechanisms.hh import ionic_currents, rates
 
-    params = _params(params, temperature)
+    params = _params(params, temperature, temperature_c)
     levels = np.atleast_1d(np.asarray(levels_mV, dtype=float))
     durs = np.atleast_1d(np.asarray(durations_ms, dtype=float))
     if levels.shape != durs.shape or levels.ndim != 1 or levels.size == 0:
@@ -336,7 +339,7 @@ def voltage_clamp(levels_mV, durations_ms, params: Optional[HHParameters] = None
 
 
 def iv_curve(test_mV=None, holding_mV=None, step_ms=20.0, params: Optional[HHParameters] = None,
-             temperature=None, dt=None) -> dict:
+             temperature=None, dt=None, *, temperature_c=None) -> dict:
     """Current-voltage relations of a clamp series from *holding_mV*.
 
     For each test potential: the peak (largest magnitude) early Na current, the
@@ -352,7 +355,8 @@ def iv_curve(test_mV=None, holding_mV=None, step_ms=20.0, params: Optional[HHPar
     peak_na, ss_k, leak = [], [], []
     hold = None
     if dt is None:
-        dt = auto_time_step(_params(params, temperature), 0.005)
+        dt = auto_time_step(_params(params, temperature, temperature_c), 0.005)
+    temperature = _temperature(temperature_c, temperature)
     for vt in test:
         r = voltage_clamp([vt], [step_ms], params, temperature, dt, holding_mV)
         hold = r["holding_mV"]
