@@ -96,7 +96,7 @@ def capacitor_figure():
 def cell_figures():
     """The living cell: Kay 2017 time course, the story, and each scenario."""
     from nernst.cellconfig import load_cell_config
-    from nernst.dynamics import simulate
+    from nernst.dynamics import simulate, start_state
     from nernst.plot import plot_story, plot_trajectory
     from nernst.presets import resolve_cell_config
     from nernst.story import run_story
@@ -104,7 +104,7 @@ def cell_figures():
     for name in ("kay2017", "scenario_pump_block", "scenario_hyperkalemia", "scenario_kcc2_loss",
                  "scenario_ischemia", "scenario_donnan_swelling"):
         cfg = load_cell_config(resolve_cell_config(name))
-        traj = simulate(cfg.model, cfg.duration_s, initial=cfg.initial_state(), protocol=cfg.protocol,
+        traj = simulate(cfg.model, cfg.duration_s, initial=start_state(cfg), protocol=cfg.protocol,
                         n_points=cfg.points)
         plot_trajectory(traj, HERE / f"{name}.png")
     plot_story(run_story(load_cell_config(resolve_cell_config("story_neuron"))), HERE / "story.png")
@@ -977,7 +977,7 @@ def kir_figure():
         ks = np.geomspace(1.5, 30.0, 13)
         vs, eks = [], []
         for ko in ks:
-            st = load_cell(path, [f"ions.K.outside={ko}"]).initial_state()
+            st = nernst.start_state(load_cell(path, [f"ions.K.outside={ko}"]))
             vs.append(st.voltage_mV)
             eks.append(e_nernst(st.inside_mM["K"], st.outside_mM["K"], 1, t_c))
     slope = np.polyfit(np.log10(ks), vs, 1)[0]

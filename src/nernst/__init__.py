@@ -17,7 +17,7 @@ The resting report
     ``resting_state``
 The pump-leak cell
     ``CellModel``, ``Impermeant``, the mechanisms (``OhmicLeak``, ``GHKLeak``, ``NaKPump``, ``KCC2``,
-    ``NKCC1``, ``NCX``, ``PMCA``), ``steady_state``, ``simulate``, ``pump_share``, ``stability`` and the
+    ``NKCC1``, ``NCX``, ``PMCA``), ``steady_state``, ``simulate``, ``start_state``, ``pump_share``, ``stability`` and the
     protocol events (``Protocol``, ``Scale``, ``Remove``, ``Add``, ``SetOutside``, ``AddInside``,
     ``Inject``, ``Clamp``)
 Excitability
@@ -97,6 +97,7 @@ _LAZY = {
     "PMCA": "mechanisms",
     "steady_state": "solvers.pumpleak",
     "steady_states": "solvers.pumpleak",
+    "start_state": "solvers.pumpleak",
     "simulate": "solvers.pumpleak",
     "stability": "solvers.pumpleak",
     "pump_share": "solvers.pumpleak",
@@ -205,6 +206,7 @@ __all__ = [
     "PMCA",
     "steady_state",
     "steady_states",
+    "start_state",
     "simulate",
     "stability",
     "pump_share",

@@ -3,7 +3,7 @@
 * The registry maps every shipped ``kind`` to its class whatever was imported first (it used to hold 7 or 9
   kinds depending on whether the protocols module had been imported): checked in fresh interpreters.
 * Loading a cell config with ``[initial] steady = true`` does not run the steady-state solver; the run's
-  start (``CellConfig.initial_state()``) solves it, once.
+  start (``nernst.start_state(cfg)``, in the solver layer) solves it, once.
 * The one-way layers themselves are checked by ``lint-imports`` in ``make test`` (pyproject.toml).
 """
 
@@ -42,10 +42,21 @@ def test_loading_a_steady_start_config_does_not_solve(monkeypatch):
     monkeypatch.setattr(pumpleak, "steady_state", lambda *a, **k: calls.append(1) or real(*a, **k))
     cfg = load_cell("scenario_pump_block")  # [initial] steady = true
     assert cfg.start_steady and calls == []
-    start = cfg.initial_state()
+    start = pumpleak.start_state(cfg)
     assert calls == [1]
     # the start is the model's steady state: no net flux of any ion (residual of the Newton solve)
     assert real(cfg.model, initial=start).residual < 1e-8
+
+
+def test_the_deprecated_initial_state_warns_and_gives_the_same_start():
+    import nernst.solvers.pumpleak as pumpleak
+    from nernst.config.cell import load_cell
+
+    cfg = load_cell("scenario_pump_block")
+    with pytest.warns(DeprecationWarning, match="start_state"):
+        old = cfg.initial_state()
+    new = pumpleak.start_state(cfg)
+    assert old.voltage_mV == new.voltage_mV and list(old.n_in) == list(new.n_in)
 
 
 def test_the_checks_absolute_zero_is_scipys():

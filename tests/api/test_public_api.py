@@ -31,7 +31,7 @@ def test_every_parameter_of_the_main_functions_is_documented(fn):
 
 def test_the_living_cell_from_the_top_level():
     cfg = nernst.load_cell("kay2017")
-    ss = nernst.steady_state(cfg.model, initial=cfg.initial_state())
+    ss = nernst.steady_state(cfg.model, initial=nernst.start_state(cfg))
     tr = nernst.simulate(cfg.model, 60.0, initial=ss, protocol=[nernst.Scale(30.0, "nak_pump", 0.0)])
     assert tr.events == [(30.0, "nak_pump blocked")]
     assert nernst.resting_state(nernst.load_preset("mammalian_neuron")).ghk_mV == pytest.approx(-64.94, abs=0.01)

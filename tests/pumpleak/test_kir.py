@@ -20,6 +20,7 @@ from nernst.config.cell import load_cell
 from nernst.mechanisms import REGISTRY
 from nernst.mechanisms.base import MembraneState
 from nernst.mechanisms.kir import Kir
+from nernst.solvers.pumpleak import start_state
 
 T_C = 298.0 - 273.15  # Halnes et al. 2013 ran at 298 K
 VALENCE = {"K": 1}
@@ -135,7 +136,7 @@ def test_a_cell_config_reads_kir_from_its_declaration(tmp_path):
     (kir,) = [m for m in cfg.model.mechanisms if m.kind == "kir"]
     assert kir.conductance_mS_cm2 == pytest.approx(1.696, rel=1e-12)  # 16.96 S/m^2 (Halnes et al. 2013)
     # steady state: Kir carries out exactly the K+ the pump brings in (2 per cycle), to solver tolerance
-    st = cfg.initial_state()
+    st = start_state(cfg)
     ms = cfg.model.membrane_state(st.voltage_mV, st.inside_mM, st.outside_mM)
     pump = [m for m in cfg.model.mechanisms if m.kind == "nak_pump"][0]
     assert kir.flux(ms)["K"] == pytest.approx(-pump.flux(ms)["K"], rel=1e-6)

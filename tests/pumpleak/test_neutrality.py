@@ -180,13 +180,13 @@ def test_sweep_of_a_cell_bath_ion_needs_a_balance_and_applies_it():
     res = run_sweep(sweep_from_dict(base))
     assert res.summary()["balance"] == ["ions.K.outside: each change is balanced by [Na]o (one for one in charge)"]
     # the reference: the cell with Na+ replacing K+ by hand (147 + 3 = 150 mM of cations)
-    from nernst.dynamics import steady_state
+    from nernst.dynamics import start_state, steady_state
 
     for i, ko in enumerate([3.0, 10.0]):
         data = copy.deepcopy(shipped_cell_data("kay2017"))
         data["ions"]["K"]["outside"], data["ions"]["Na"]["outside"] = ko, 150.0 - ko
         cfg = cell_from_dict(data)
-        ref = steady_state(cfg.model, initial=cfg.initial_state()).voltage_mV
+        ref = steady_state(cfg.model, initial=start_state(cfg)).voltage_mV
         assert float(res.dataset["v_rest_mV"].values[i]) == pytest.approx(ref, abs=1e-9)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from nernst.cellconfig import cell_from_dict, load_cell_config
 from nernst.cli import main
-from nernst.dynamics import pump_share, simulate, steady_state
+from nernst.dynamics import pump_share, simulate, start_state, steady_state
 from nernst.equilibrium import mullins_noda_potential
 from nernst.presets import resolve_cell_config, shipped_cell_data
 from nernst.story import run_story
@@ -26,7 +26,7 @@ def test_cell_share_is_mullins_noda_for_na_and_k_leaks():
     # potential and without the pump's current the GHK potential, both at the steady concentrations:
     # share = MN(r = 1.5) - MN(r = 1) (Mullins & Noda 1963), 1e-6 mV.
     cfg = _cfg("mullins_noda")
-    ss = steady_state(cfg.model, initial=cfg.initial_state())
+    ss = steady_state(cfg.model, initial=start_state(cfg))
     sh = pump_share(cfg.model, ss.state)
     ci = ss.inside_mM
     args = (ci["Na"], 145.0, ci["K"], 5.0, 5e-8, 1e-6)
@@ -40,15 +40,15 @@ def test_story_steady_and_scenario_jump_agree():
     # the jump at the pump block of scenario_pump_block (which starts from that steady state) are one number:
     # V jumps within milliseconds by -share (1e-3 mV: the 60 s before the block leave the state unchanged).
     cfg = _cfg("duesterwald2018")
-    ss = steady_state(cfg.model, initial=cfg.initial_state())
+    ss = steady_state(cfg.model, initial=start_state(cfg))
     share = pump_share(cfg.model, ss.state)["pump_share_mV"]
     assert -10 < share < -2  # a few mV (Mullins & Noda 1963; "2-3 mV" or more in small cells)
     sc = load_cell_config(resolve_cell_config("scenario_pump_block"))
-    tr = simulate(sc.model, 120.0, initial=sc.initial_state(), protocol=sc.protocol)
+    tr = simulate(sc.model, 120.0, initial=start_state(sc), protocol=sc.protocol)
     ev = tr.event_details[0]
     assert ev["after_mV"] - ev["before_mV"] == pytest.approx(-share, abs=1e-3)
     # and the trace itself reaches it: 1 s after the block V sits at after_mV (the capacitor settles in ~15 ms)
-    tr2 = simulate(sc.model, 61.0, initial=sc.initial_state(), protocol=sc.protocol, t_eval=np.array([59.0, 61.0]))
+    tr2 = simulate(sc.model, 61.0, initial=start_state(sc), protocol=sc.protocol, t_eval=np.array([59.0, 61.0]))
     assert tr2.voltage_mV[-1] == pytest.approx(ev["after_mV"], abs=0.05)
 
 
@@ -124,7 +124,7 @@ def test_the_ion_table_and_the_cell_give_the_same_share():
     from nernst.rest import resting_state
 
     cfg = _cfg("kay2017")
-    ss = steady_state(cfg.model, initial=cfg.initial_state())
+    ss = steady_state(cfg.model, initial=start_state(cfg))
     g = {m.ion: m.conductance_mS_cm2 for m in cfg.model.mechanisms if m.kind == "leak"}
     spec = spec_from_dict({"temperature_c": cfg.model.temperature_c, "ions": {
         s: {"inside": ss.inside_mM[s], "outside": cfg.model.outside[s], "conductance": g[s]} for s in g}})

@@ -12,7 +12,7 @@ import pytest
 from nernst.cell import CellModel, CellState, Impermeant
 from nernst.cellconfig import cell_from_dict
 from nernst.constants import FARADAY, thermal_voltage_mV
-from nernst.dynamics import _finish, _moved_species, simulate, stability, steady_state
+from nernst.dynamics import _finish, _moved_species, simulate, stability, start_state, steady_state
 from nernst.errors import SolverError
 from nernst.mechanisms import KCC2, OhmicLeak
 from nernst.membrane import sphere
@@ -109,7 +109,7 @@ def test_reduced_eigenvalues_are_the_nonzero_ones_of_the_full_jacobian_with_a_fi
 def test_every_shipped_cell_has_a_stable_steady_state():
     for name in ("kay2017", "duesterwald2018", "mullins_noda", "story_neuron"):
         cfg = cell_from_dict(copy.deepcopy(shipped_cell_data(name)), name=name)
-        ss = steady_state(cfg.model, initial=cfg.initial_state())
+        ss = steady_state(cfg.model, initial=start_state(cfg))
         assert ss.stable and ss.max_eigenvalue_per_s < 0, name
         d = ss.as_dict()
         assert d["stable"] is True and d["max_eigenvalue_per_s"] == ss.max_eigenvalue_per_s
@@ -118,7 +118,7 @@ def test_every_shipped_cell_has_a_stable_steady_state():
 def test_a_point_that_has_not_converged_is_not_reported():
     # A Newton point a little off the root: the flux residual is far above the tolerance, so it is refused.
     cfg = cell_from_dict(copy.deepcopy(shipped_cell_data("kay2017")), name="kay2017")
-    model, st0 = cfg.model, cfg.initial_state()
+    model, st0 = cfg.model, start_state(cfg)
     ss = steady_state(model, initial=st0)
     x = np.concatenate([np.log([ss.inside_mM[s] for s in model.species]),
                         [np.log(ss.state.volume_um3), ss.voltage_mV]])

@@ -13,7 +13,7 @@ import pytest
 from scipy.constants import R, physical_constants
 
 from nernst.cellconfig import load_cell_config
-from nernst.dynamics import simulate
+from nernst.dynamics import simulate, start_state
 from nernst.presets import list_cell_configs, resolve_cell_config
 from nernst.story import run_story
 
@@ -69,7 +69,7 @@ def test_story_ends_at_the_cells_own_steady_state(story):
     from nernst.dynamics import steady_state
 
     c = cfg("story_neuron")
-    ss = steady_state(c.model, initial=c.initial_state())
+    ss = steady_state(c.model, initial=start_state(c))
     assert story.steps[-1].vm_mV == pytest.approx(ss.voltage_mV, abs=0.01)
 
 
@@ -77,13 +77,13 @@ def test_story_ends_at_the_cells_own_steady_state(story):
 def test_every_shipped_cell_runs():
     for row in list_cell_configs():
         c = cfg(row["name"])
-        tr = simulate(c.model, 60.0, initial=c.initial_state(), protocol=c.protocol, n_points=5)
+        tr = simulate(c.model, 60.0, initial=start_state(c), protocol=c.protocol, n_points=5)
         assert np.all(np.isfinite(tr.voltage_mV))
 
 
 def test_hyperkalemia_shifts_e_k_by_nernst():
     c = cfg("scenario_hyperkalemia")
-    tr = simulate(c.model, 120.0, initial=c.initial_state(), protocol=c.protocol, n_points=121)
+    tr = simulate(c.model, 120.0, initial=start_state(c), protocol=c.protocol, n_points=121)
     vt = 1e3 * R * (37.0 + 273.15) / F
     i_before, i_after = 59, 61  # 59 s and 61 s
     ek = {k: vt * np.log(tr.outside_mM["K"][k] / tr.inside_mM["K"][k]) for k in (i_before, i_after)}
@@ -94,7 +94,7 @@ def test_hyperkalemia_shifts_e_k_by_nernst():
 
 def test_kcc2_loss_brings_e_cl_to_v():
     c = cfg("scenario_kcc2_loss")
-    tr = simulate(c.model, 20000.0, initial=c.initial_state(), protocol=c.protocol, n_points=3)
+    tr = simulate(c.model, 20000.0, initial=start_state(c), protocol=c.protocol, n_points=3)
     vt = 1e3 * R * (37.0 + 273.15) / F
     e_cl = -vt * np.log(tr.outside_mM["Cl"][-1] / tr.inside_mM["Cl"][-1])
     assert e_cl == pytest.approx(tr.voltage_mV[-1], abs=0.05)
@@ -103,7 +103,7 @@ def test_kcc2_loss_brings_e_cl_to_v():
 
 def test_donnan_swelling_and_rescue():
     c = cfg("scenario_donnan_swelling")
-    tr = simulate(c.model, c.duration_s, initial=c.initial_state(), protocol=c.protocol, n_points=37)
+    tr = simulate(c.model, c.duration_s, initial=start_state(c), protocol=c.protocol, n_points=37)
     i3h = int(np.argmin(np.abs(tr.t_s - 10800.0)))
     assert tr.volume_rel[i3h] > 2.0  # swollen after hours without the pump
     assert tr.volume_rel[-1] == pytest.approx(1.0, abs=1e-3)  # the pump restores the resting volume

@@ -43,7 +43,7 @@ from nernst.axon import run_axon
 from nernst.cellconfig import cell_from_dict
 from nernst.config import spec_from_dict
 from nernst.constants import ZERO_CELSIUS, thermal_voltage_mV
-from nernst.dynamics import simulate, steady_state
+from nernst.dynamics import simulate, start_state, steady_state
 from nernst.errors import InvalidParameter
 from nernst.excitability import simulate_hh
 from nernst.mechanisms.hh import HHParameters
@@ -212,7 +212,7 @@ def test_steady_equals_steady_state_of_changed_cell():
             assert data["mechanisms"][1]["kind"] == "leak" and data["mechanisms"][1]["ion"] == "K"
             data["mechanisms"][1]["conductance_mS_cm2"] = float(g)
             cfg = cell_from_dict(data, name="kay2017")
-            ss = steady_state(cfg.model, initial=cfg.initial_state())
+            ss = steady_state(cfg.model, initial=start_state(cfg))
             # steady_state of the same cell is the reference: 1e-9 mV, 1e-9 relative on the rest
             assert ds["v_rest_mV"].values[i, j] == pytest.approx(ss.voltage_mV, abs=1e-9)
             assert ds["K_in_mM"].values[i, j] == pytest.approx(ss.inside_mM["K"], rel=1e-9)
@@ -250,7 +250,7 @@ def test_scenario_equals_simulate_of_changed_cell():
         data["ions"]["K"]["outside"] = ko
         data["ions"]["Na"]["outside"] = 150.0 - ko  # balance = "Na"
         cfg = cell_from_dict(data, name="kay2017")
-        tr = simulate(cfg.model, cfg.duration_s, initial=cfg.initial_state(), n_points=cfg.points,
+        tr = simulate(cfg.model, cfg.duration_s, initial=start_state(cfg), n_points=cfg.points,
                       protocol=cfg.protocol)
         # simulate() of the same config is the reference: 1e-9 mV / relative
         assert ds["v_end_mV"].values[i] == pytest.approx(tr.final.voltage_mV, abs=1e-9)
@@ -724,13 +724,13 @@ def test_steady_point_without_steady_state_is_nan_and_counted():
         data = copy.deepcopy(base)
         data["mechanisms"][3]["current_uA_cm2"] = pump
         cfg = cell_from_dict(data, name="kay2017")
-        assert v[i] == pytest.approx(steady_state(cfg.model, initial=cfg.initial_state()).voltage_mV, abs=1e-9)
+        assert v[i] == pytest.approx(steady_state(cfg.model, initial=start_state(cfg)).voltage_mV, abs=1e-9)
     # and the failure is real: steady_state itself refuses the pumpless cell
     data = copy.deepcopy(base)
     data["mechanisms"][3]["current_uA_cm2"] = 0.0
     cfg = cell_from_dict(data, name="kay2017")
     with pytest.raises(nernst.SolverError):
-        steady_state(cfg.model, initial=cfg.initial_state())
+        steady_state(cfg.model, initial=start_state(cfg))
 
 
 def test_rest_points_without_permeant_ion_are_each_counted(tmp_path):

@@ -402,11 +402,11 @@ def _scenario_reference(name):
     """The scenario as the engine simulates it, with the explorer's settings (the config's duration, or
     3600 s; 400 points)."""
     from nernst.cellconfig import load_cell_config
-    from nernst.dynamics import simulate
+    from nernst.dynamics import simulate, start_state
     from nernst.presets import resolve_cell_config
 
     cfg = load_cell_config(resolve_cell_config(name))
-    return simulate(cfg.model, cfg.duration_s or 3600.0, initial=cfg.initial_state(), n_points=400,
+    return simulate(cfg.model, cfg.duration_s or 3600.0, initial=start_state(cfg), n_points=400,
                     protocol=cfg.protocol)
 
 

@@ -10,7 +10,7 @@ from ..config.cell import load_cell_config
 from ..config.presets import resolve_cell_config
 from ..errors import InvalidParameter
 from ..mechanisms.synapses import gaba_a_reversal
-from ..solvers.pumpleak import steady_state
+from ..solvers.pumpleak import start_state, steady_state
 
 __all__ = ["gaba_a_reversal_from_cell"]
 
@@ -37,7 +37,7 @@ def gaba_a_reversal_from_cell(cell, without=()) -> dict:
         model = replace(model, mechanisms=tuple(m for m in model.mechanisms if m.kind not in set(without)))
     if "Cl" not in model.inside:
         raise InvalidParameter("cell", cell, "has no chloride")
-    ss = steady_state(model, cfg.initial_state())
+    ss = steady_state(model, start_state(cfg))
     cl_in = float(ss.inside_mM["Cl"])
     cl_out = float(model.outside["Cl"])
     e_cl = gaba_a_reversal(cl_in, cl_out, model.temperature_c)

@@ -34,11 +34,11 @@ def steady(
     """Steady state of a pump-leak cell: V, inside concentrations, volume (Newton on the flux balance)."""
     import time
 
-    from ..solvers.pumpleak import steady_state
+    from ..solvers.pumpleak import start_state, steady_state
 
     cfg = _load_cell(config, settings)
     t0 = time.perf_counter()
-    ss = engine(lambda: steady_state(cfg.model, initial=cfg.initial_state()),
+    ss = engine(lambda: steady_state(cfg.model, initial=start_state(cfg)),
                   {"extracellular_volume_ratio": "bath.volume_ratio"})
     wall = time.perf_counter() - t0
     result = {"title": cfg.model.title or cfg.model.name}
@@ -109,6 +109,7 @@ def simulate(
     import time
 
     from ..solvers.pumpleak import simulate as run_sim
+    from ..solvers.pumpleak import start_state
     from ..results.trajectory import OUT_SUFFIXES, save_trajectory, trajectory_summary
 
     _check_plot_path(plot)
@@ -132,10 +133,10 @@ def simulate(
         with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
                       TimeRemainingColumn(), transient=True) as bar:
             task = bar.add_task("sim", total=d)
-            traj = run_sim(cfg.model, d, initial=cfg.initial_state(), n_points=n, protocol=cfg.protocol,
+            traj = run_sim(cfg.model, d, initial=start_state(cfg), n_points=n, protocol=cfg.protocol,
                            progress=lambda done, total: bar.update(task, completed=done))
     else:
-        traj = run_sim(cfg.model, d, initial=cfg.initial_state(), n_points=n, protocol=cfg.protocol)
+        traj = run_sim(cfg.model, d, initial=start_state(cfg), n_points=n, protocol=cfg.protocol)
     wall = time.perf_counter() - t0
     if out is not None:
         save_trajectory(traj, out)

@@ -85,16 +85,17 @@ class CellConfig:
     start_steady: bool = False
 
     def initial_state(self):
-        """The start of a run: the config's concentrations, or with ``[initial] steady = true``
-        the steady state of the model before any protocol event (solved here, when the run asks for
-        its start: loading the config does not solve).  This is the one place where the config layer
-        calls a solver, declared in the import contract."""
-        st = self.model.initial_state(self.initial_voltage_mV)
-        if self.start_steady:
-            from ..solvers.pumpleak import steady_state
+        """The start of a run: deprecated, use :func:`nernst.start_state` (``start_state(cfg)``).
 
-            return steady_state(self.model, initial=st).state
-        return st
+        Kept for one release.  It solves the steady start in the solver layer, the one import from
+        the config layer into a solver that the import contract still allows (for this method only)."""
+        import warnings
+
+        from ..solvers.pumpleak import start_state
+
+        warnings.warn("CellConfig.initial_state() is deprecated: use nernst.start_state(cfg)", DeprecationWarning,
+                      stacklevel=2)
+        return start_state(self)
 
 
 def _table(data, key, required=False) -> dict:
@@ -521,7 +522,7 @@ def load_cell(cell, settings=None) -> CellConfig:
     Returns
     -------
     CellConfig
-        ``.model`` (a CellModel), ``.protocol``, ``.duration_s``, ``.initial_state()``.
+        ``.model`` (a CellModel), ``.protocol``, ``.duration_s``; its start is ``nernst.start_state(cfg)``.
 
     Examples
     --------

@@ -22,7 +22,7 @@ from ..model.cell import (FLUX_TO_RATE, V_PER_CHARGE, WATER_FACTOR, MAX_INITIAL_
 from ..physics.constants import AVOGADRO, FARADAY
 from ..errors import InvalidParameter, NernstWarning, SolverError
 
-__all__ = ["simulate", "steady_state", "steady_states", "stability", "pump_share", "zero_current_voltage",
+__all__ = ["simulate", "steady_state", "steady_states", "start_state", "stability", "pump_share", "zero_current_voltage",
            "SteadyState", "Trajectory",
            "MAX_VOLUME_FACTOR", "MAX_STEADY_CONCENTRATION_MM"]
 
@@ -1000,6 +1000,24 @@ def _finish(model: CellModel, x, st0: CellState, moved, method: str, iters: int,
         max_eigenvalue_per_s=lam,
         stable=bool(lam < 0) if measure and np.isfinite(lam) else None,
     )
+
+
+def start_state(cfg) -> CellState:
+    """The start of a run of the cell config *cfg* (a :class:`~nernst.config.cell.CellConfig`): its
+    initial concentrations at its initial voltage, or, with ``[initial] steady = true``, the steady state
+    of its model before any protocol event, solved here (loading the config does not solve).
+
+    Examples
+    --------
+    >>> from nernst.config.cell import load_cell
+    >>> cfg = load_cell("scenario_pump_block")          # starts from its steady state
+    >>> round(start_state(cfg).voltage_mV, 2)
+    -72.59
+    """
+    st = cfg.model.initial_state(cfg.initial_voltage_mV)
+    if cfg.start_steady:
+        return steady_state(cfg.model, initial=st).state
+    return st
 
 
 def steady_states(models, initials=None) -> list:

@@ -266,7 +266,7 @@ class _CellModel(Model):
             raise InvalidParameter(path, value, reason) from None
 
     def _one(self, values, outputs=()):
-        from ..solvers.pumpleak import simulate, steady_state
+        from ..solvers.pumpleak import simulate, start_state, steady_state
 
         cfg = self._config(values)
         if self.kind == "steady":
@@ -278,7 +278,7 @@ class _CellModel(Model):
                 out[f"{s}_in_mM"] = ss.inside_mM[s]
                 out[f"E_{s}_mV"] = ss.equilibrium_mV[s]
             return out
-        traj = simulate(cfg.model, cfg.duration_s, initial=cfg.initial_state(), n_points=cfg.points,
+        traj = simulate(cfg.model, cfg.duration_s, initial=start_state(cfg), n_points=cfg.points,
                         protocol=cfg.protocol)
         fin = traj.final
         out = {"v_end_mV": fin.voltage_mV, "v_min_mV": float(np.min(traj.voltage_mV)),

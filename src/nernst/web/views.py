@@ -249,14 +249,14 @@ def scenario_names() -> tuple:
 def scenario_run(name: str, progress=None):
     """Simulate a shipped scenario; *progress(done_s, total_s)* is called as it goes."""
     from ..config.cell import load_cell_config
-    from ..solvers.pumpleak import simulate
+    from ..solvers.pumpleak import simulate, start_state
     from ..config.presets import resolve_cell_config
 
     if not isinstance(name, str) or name not in scenario_names():
         raise InvalidParameter("scenario", name, "is not one of the scenarios")
     cfg = load_cell_config(resolve_cell_config(name))
     d = cfg.duration_s or 3600.0
-    traj = simulate(cfg.model, d, initial=cfg.initial_state(), n_points=400, protocol=cfg.protocol,
+    traj = simulate(cfg.model, d, initial=start_state(cfg), n_points=400, protocol=cfg.protocol,
                     progress=progress)
     from ..results.trajectory import summary_lines, trajectory_summary
 
