@@ -29,6 +29,7 @@ from ..mechanisms.hh import HHParameters, auto_time_step, resting_potential, ste
 from ..model.morphology import Section, d_lambda_compartments
 from ..model.stimulus import Step
 from .._core.validation import check_range
+from ..mechanisms.synapses import PointConductance
 
 __all__ = ["AxonRun", "run_axon", "default_stimulus_nA"]
 
@@ -221,8 +222,6 @@ def run_axon(diameter_um: float = 476.0, length_mm: float = 50.0, compartments: 
     inj = [Injection(Step(stim_amp, 0.0, stim_dur), "axon", 0.0)]
     terminal = []
     if end != "sealed":
-        from ..mechanisms.synapses import PointConductance
-
         r_a = 4.0 * r_axial / (math.pi * (d * 1e-4) ** 2) * 1e-4  # ohm per um
         # the boundary is at the tip, half a compartment beyond the last centre: in series with
         # that half compartment's axial resistance, the terminating resistance is r_a lambda

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from ..physics import equilibrium as eq
 from ..errors import InvalidParameter
 from ..model.ion_table import CellSpec
+from .._core.validation import check_positive, check_temperature
+from ..errors import SolverError
 
 __all__ = ["IonRest", "RestReport", "resting_state"]
 
@@ -155,7 +157,6 @@ def _equivalent_ghk(g, ci, co, z, t, v_start, tol_mV=1e-10, max_iter=200):
     potential V equals g_X.  V and the P_X depend on each other; they are found
     by fixed-point iteration from the chord potential.
     """
-    from ..errors import SolverError
 
     v = v_start
     for _ in range(max_iter):
@@ -194,12 +195,9 @@ def resting_state(spec: CellSpec, pump_ratio: float | None = None, temperature_c
     if not isinstance(spec, CellSpec):
         raise InvalidParameter("spec", spec, "must be a CellSpec (from load_preset or load_config)")
     t = spec.temperature_c if temperature_c is None else float(temperature_c)
-    from .._core.validation import check_temperature
 
     check_temperature(t)
     if pump_ratio is not None:
-        from .._core.validation import check_positive
-
         pump_ratio = float(check_positive(pump_ratio, "pump_ratio", ""))
         if not 1e-3 <= pump_ratio <= 1e3:  # Na+ out per K+ in: 3/2 for the Na/K-ATPase
             raise InvalidParameter("pump_ratio", pump_ratio, "must be a coupling ratio from 0.001 to 1000 "

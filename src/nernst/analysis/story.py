@@ -28,6 +28,7 @@ from ..model.cell import CellModel, CellState
 from ..config.cell import CellConfig
 from ..solvers.pumpleak import pump_share, simulate, steady_state
 from ..physics.membrane import potential_from_excess_charge
+from ..errors import InvalidParameter
 
 __all__ = ["StoryStep", "STEPS", "run_story", "StoryResult"]
 
@@ -164,14 +165,10 @@ def run_story(cfg: CellConfig, horizon_s: float = 1e7) -> StoryResult:
     """
     full = cfg.model
     if full.finite_bath:
-        from ..errors import InvalidParameter
-
         raise InvalidParameter("bath.volume_ratio", full.extracellular_volume_ratio, "the story needs an infinite bath")
     told = {k for step in STEPS for k in step.kinds}
     for m in full.mechanisms:
         if m.kind not in told:
-            from ..errors import InvalidParameter
-
             raise InvalidParameter("mechanisms", m.kind, "the story has no step that adds this mechanism "
                                    f"(its steps add {', '.join(sorted(told))})")
     geom = full.geometry

@@ -1,7 +1,6 @@
 """Reading pump-leak cell configs (TOML) into a CellModel, a protocol and run settings.
 
 The format (every key is checked; unknown keys are errors)::
-
     title = "Kay 2017 pump-leak cell"      # optional: title, description, source
     temperature_c = 25
 
@@ -64,6 +63,11 @@ from ..physics.membrane import cylinder, sphere
 from ..mechanisms import REGISTRY
 from ..model.protocols import Add, AddInside, Clamp, Inject, Protocol, Remove, Scale, SetOutside
 from .._core.quantities import parse_quantity
+from .._core.paths import check_input_file
+from .._core.validation import check_temperature
+from ..model.protocols import CurrentInjection, VoltageClamp, matches_target as _matches
+from .overrides import apply_settings
+from .presets import resolve_cell_config, shipped_cell_data
 
 __all__ = ["CellConfig", "load_cell_config", "load_cell", "cell_from_dict", "cell_to_dict", "mechanism_from_dict"]
 
@@ -91,7 +95,7 @@ class CellConfig:
         the config layer into a solver that the import contract still allows (for this method only)."""
         import warnings
 
-        from ..solvers.pumpleak import start_state
+        from ..solvers.pumpleak import start_state  # the deprecated path only (see pyproject.toml)
 
         warnings.warn("CellConfig.initial_state() is deprecated: use nernst.start_state(cfg)", DeprecationWarning,
                       stacklevel=2)
@@ -162,9 +166,6 @@ def mechanism_from_dict(spec: dict, where: str, species) -> object:
 
 def _check_targets(events, mechs):
     """Every scale/remove event must name a mechanism the cell has by then (typos fail at load)."""
-    from ..model.protocols import matches_target as _matches
-
-    from ..model.protocols import CurrentInjection, VoltageClamp
 
     present = list(mechs)
     for i, ev in sorted(enumerate(events), key=lambda p: p[1].time_s):
@@ -310,7 +311,6 @@ def _merge(base: dict, over: dict) -> dict:
 
 def with_base(data: dict, depth: int) -> dict:
     """Resolve ``base = "NAME"``: a shipped cell whose settings this config extends."""
-    from .presets import shipped_cell_data
 
     name = data["base"]
     if not isinstance(name, str):
@@ -343,7 +343,6 @@ def cell_from_dict(data: dict, name: str | None = None, check_charge: bool = Tru
     check_keys(data, top, "")
     if "base" in data:
         data = with_base(data, depth=0)
-    from .._core.validation import check_temperature
 
     temperature = float(check_temperature(parse_quantity(data.get("temperature_c", 37.0), "temperature",
                                                          "temperature_c")))
@@ -530,8 +529,6 @@ def load_cell(cell, settings=None) -> CellConfig:
     >>> cfg.model.species
     ('Na', 'K', 'Cl')
     """
-    from .overrides import apply_settings
-    from .presets import resolve_cell_config
 
     path = resolve_cell_config(cell)
     if not settings:
@@ -543,8 +540,6 @@ def load_cell(cell, settings=None) -> CellConfig:
 
 
 def _event_to_dict(ev) -> dict:
-    from ..model.protocols import Add, AddInside, Clamp, Inject, Remove, Scale, SetOutside
-
     d = {"at_s": float(ev.time_s)}
     if isinstance(ev, Scale):
         d.update(action="scale", mechanism=ev.target, factor=float(ev.factor))
@@ -640,7 +635,6 @@ def load_cell_config(path, name: str | None = None) -> CellConfig:
 
 def read_toml(path, field: str, max_bytes: int = MAX_BYTES) -> dict:
     """Read a TOML file as data; every problem is one InvalidParameter naming *field*."""
-    from .._core.paths import check_input_file
 
     p = check_input_file(field, path)
     try:

@@ -1,7 +1,6 @@
 """Reading cell configurations (TOML files, dicts) into validated specs.
 
 The format, for a user config and for the shipped presets alike::
-
     temperature_c = 37          # or "310.15 K"
 
     [ions.K]
@@ -32,6 +31,7 @@ import re
 from ..physics.ions import lookup_ion, resolve_valence
 from ..model.ion_table import CellSpec, IonSpec
 from .._core.quantities import parse_quantity
+from .._core.validation import check_nonnegative, check_temperature, check_valence
 
 __all__ = ["load_config", "spec_from_dict", "spec_to_dict", "MAX_CONFIG_BYTES"]
 
@@ -82,8 +82,6 @@ def _models():
             c = parse_quantity(v, "concentration", info.field_name)
             if c < 0:
                 raise ValueError(f"must be >= 0 mM, and > 0 for a permeant ion (got {c:g})")
-            from .._core.validation import check_nonnegative
-
             return float(check_nonnegative(c, info.field_name, "mM"))
 
         @field_validator("valence", mode="before")
@@ -95,8 +93,6 @@ def _models():
                 raise ValueError(f"must be a non-zero number (got {v!r})")
             if not math.isfinite(v) or v == 0:
                 raise ValueError(f"must be a finite, non-zero number (got {v!r})")
-            from .._core.validation import check_valence
-
             return float(check_valence(v, info.field_name))
 
         @field_validator("permeability", mode="before")
@@ -108,8 +104,6 @@ def _models():
             p = parse_quantity(v, "permeability", info.field_name)
             if p < 0:
                 raise ValueError(f"must be >= 0 (got {p:g})")
-            from .._core.validation import check_nonnegative
-
             return (float(check_nonnegative(p, info.field_name, "cm/s" if absolute else "")), absolute)
 
         @field_validator("conductance", mode="before")
@@ -120,8 +114,6 @@ def _models():
             g = parse_quantity(v, "conductance", info.field_name)
             if g < 0:
                 raise ValueError(f"must be >= 0 mS/cm^2 (got {g:g})")
-            from .._core.validation import check_nonnegative
-
             return float(check_nonnegative(g, info.field_name, "mS/cm^2"))
 
     class UnlistedModel(_Strict):
@@ -146,8 +138,6 @@ def _models():
         @field_validator("temperature_c", mode="before")
         @classmethod
         def _temp(cls, v, info):
-            from .._core.validation import check_temperature
-
             return float(check_temperature(parse_quantity(v, "temperature", "temperature_c")))
 
     return CellModel

@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from .._core.validation import check_nonnegative, check_positive
+from ..errors import InvalidParameter
 
 __all__ = [
     "length_constant_um",
@@ -87,8 +88,6 @@ def input_resistance_Mohm(diameter_um, r_m_ohm_cm2, r_i_ohm_cm, length_um=math.i
     if where == "middle":
         return float(ra * lam / 2.0 * 1e-6)
     if where != "end":
-        from ..errors import InvalidParameter
-
         raise InvalidParameter("where", where, "must be 'end' or 'middle'")
     if math.isinf(length_um):
         return float(ra * lam * 1e-6)

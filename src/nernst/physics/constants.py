@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import constants as _sc
 
+from .._core.validation import check_temperature
+
 __all__ = [
     "GAS_CONSTANT",
     "FARADAY",
@@ -62,8 +64,6 @@ def thermal_voltage_mV(temperature_c=37.0):
         # fast path for a plain, valid number (called in every model evaluation);
         # NaN fails the comparison and takes the checked path below
         return 1e3 * GAS_CONSTANT * (temperature_c + ZERO_CELSIUS) / FARADAY
-    from .._core.validation import check_temperature
-
     t = check_temperature(temperature_c)
     out = 1e3 * GAS_CONSTANT * (t + ZERO_CELSIUS) / FARADAY
     return out if np.ndim(out) else float(out)

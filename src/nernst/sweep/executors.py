@@ -16,6 +16,7 @@ from .models import CONFIRM_ABOVE, COST_S, model_for, parameter_unit
 from .spec import Sweep
 
 from .store import EXTRA_NAME_BYTES, STORE_VERSION, SweepStore, open_store
+from .._core.paths import check_output_file
 
 # ---------------------------------------------------------------------------
 # evaluating tasks (runs in workers too: keep it importable and picklable)
@@ -283,8 +284,6 @@ def run_sweep(sweep: Sweep, out=None, backend: str = "auto", workers: Optional[i
     t0 = time.perf_counter()
     store = None
     if out is not None:
-        from .._core.paths import check_output_file
-
         out = Path(out)
         if out.suffix.lower() != ".zarr":
             raise InvalidParameter("out", str(out), "must be a Zarr store, a path ending in .zarr")

@@ -12,6 +12,19 @@ import numpy as np
 from ..config.overrides import mechanism_aliases as _mechanism_aliases
 from ..config.overrides import with_value as _with_value
 from ..errors import InvalidParameter, NernstError
+from .._core.paths import exists
+from .._core.validation import check_temperature
+from ..analysis.axon import run_axon
+from ..config.cell import CellConfig, cell_from_dict, cell_to_dict, read_toml, with_base
+from ..config.ion_table import spec_from_dict, spec_to_dict
+from ..config.presets import DEFAULT_PRESET, cell_files, preset_files
+from ..mechanisms.base import REGISTRY
+from ..mechanisms.hh import HHParameters, HH_REFERENCE_TEMPERATURE
+from ..model.cell import CellModel
+from ..model.ion_table import CellSpec
+from ..physics import equilibrium as eq
+from ..solvers.hh import firing_rate_hz, simulate_hh
+from ..solvers.pumpleak import simulate, start_state, steady_state
 
 
 MODELS = ("rest", "steady", "scenario", "spike", "cable")
@@ -82,8 +95,6 @@ class _RestModel(Model):
     kind = "rest"
 
     def __init__(self, data: dict, name=None):
-        from ..config.ion_table import spec_from_dict
-
         data = dict(data)
         self.balance = data.pop("_balance", {})
         self.spec = spec_from_dict(data, name=name)
@@ -123,8 +134,6 @@ class _RestModel(Model):
         return out
 
     def check(self, path, value, strict=False):
-        from .._core.validation import check_temperature
-
         if not math.isfinite(value):
             raise InvalidParameter(path, value, "must be a finite number")
         if path == "temperature_c":
@@ -142,8 +151,6 @@ class _RestModel(Model):
             raise InvalidParameter(path, value, f"must be a {self.pname} >= 0")
 
     def evaluate(self, params, outputs, n):
-        from ..physics import equilibrium as eq
-
         base = self.parameters()
 
         def get(path):  # swept: an array of n; held: a scalar (the engine broadcasts, at no cost)
@@ -208,8 +215,6 @@ class _CellModel(Model):
     def __init__(self, data: dict, kind: str, name=None):
         import copy
 
-        from ..config.cell import with_base, cell_from_dict
-
         self.kind = kind
         self.name = name
         self.data = with_base(copy.deepcopy(data), depth=0) if "base" in data else copy.deepcopy(data)
@@ -246,8 +251,6 @@ class _CellModel(Model):
         return out
 
     def _config(self, values: dict, check_charge: bool = True):
-        from ..config.cell import cell_from_dict
-
         data = self.data
         for path, v in values.items():
             data = _with_value(data, self.aliases.get(path, path), float(v))
@@ -266,8 +269,6 @@ class _CellModel(Model):
             raise InvalidParameter(path, value, reason) from None
 
     def _one(self, values, outputs=()):
-        from ..solvers.pumpleak import simulate, start_state, steady_state
-
         cfg = self._config(values)
         if self.kind == "steady":
             st0 = cfg.model.initial_state(cfg.initial_voltage_mV)
@@ -308,8 +309,6 @@ _HH_FIELDS = ("g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "c_m", "q10")
 
 
 def _hh_defaults():
-    from ..mechanisms.hh import HH_REFERENCE_TEMPERATURE, HHParameters
-
     p = HHParameters()
     out = {f: float(getattr(p, f)) for f in _HH_FIELDS}
     out["temperature_c"] = float(HH_REFERENCE_TEMPERATURE)
@@ -337,8 +336,6 @@ class _HHModel(Model):
         return dict(self.base)
 
     def check(self, path, value, strict=False):
-        from ..mechanisms.hh import HHParameters
-
         if not math.isfinite(value):
             raise InvalidParameter(path, value, "must be a finite number")
         if path in self.LIMITS:
@@ -359,8 +356,6 @@ class _HHModel(Model):
 
     @staticmethod
     def _membrane(kv):
-        from ..mechanisms.hh import HHParameters
-
         return HHParameters(**{f: kv[f] for f in _HH_FIELDS}, temperature_c=kv["temperature_c"])
 
 
@@ -376,8 +371,6 @@ class _SpikeModel(_HHModel):
         return {"spike_count": "1", "rate_hz": "Hz", "first_spike_ms": "ms", "rest_mV": "mV"}
 
     def evaluate(self, params, outputs, n):
-        from ..solvers.hh import firing_rate_hz, simulate_hh
-
         cols = self._columns(params, n)
         res = {k: np.full(n, np.nan) for k in outputs}
         errors = []
@@ -428,8 +421,6 @@ class _CableModel(_HHModel):
         return {"velocity_m_s": "m/s"}
 
     def evaluate(self, params, outputs, n):
-        from ..analysis.axon import run_axon
-
         cols = self._columns(params, n)
         res = {k: np.full(n, np.nan) for k in outputs}
         errors = []
@@ -457,7 +448,6 @@ _SUFFIX_UNITS = (("_uA_cm2", "uA/cm^2"), ("_mS_cm2", "mS/cm^2"), ("_uF_cm2", "uF
 def _declared_unit(path: str):
     """The unit a mechanism declares for the parameter at *path* (``mechanisms[2].km_mM``,
     ``mechanisms.nak_pump.current_uA_cm2``, ``mechanisms.leak.K.conductance_mS_cm2``), or None."""
-    from ..mechanisms.base import REGISTRY
 
     head, _, name = path.rpartition(".")
     if not head.startswith("mechanisms"):
@@ -521,7 +511,6 @@ def model_parameters(kind: str, base: str | None = None) -> dict:
 
 def describe_model(path) -> dict:
     """The model, base, parameters and outputs named by a sweep file (the rest of the file is not checked)."""
-    from ..config.cell import read_toml
 
     p = Path(path)
     data = read_toml(p, "sweep", MAX_FILE_BYTES)
@@ -553,18 +542,12 @@ def read_base(kind: str, base, where: str):
             raise InvalidParameter(where, base, f"the {kind} model takes no preset or cell (set its parameters in [fixed])")
         return {}, None
     if base is None:
-        from ..config.presets import DEFAULT_PRESET
-
         if kind == "rest":
             base = DEFAULT_PRESET
         else:
             raise InvalidParameter("cell", InvalidParameter.NO_VALUE,
                                    f"the {kind} model needs a cell config (a shipped name such as 'kay2017', or a path)")
     if not isinstance(base, (dict, str)):  # a cell or an ion table built in Python
-        from ..model.cell import CellModel
-        from ..config.cell import CellConfig, cell_to_dict
-        from ..config.ion_table import spec_to_dict
-        from ..model.ion_table import CellSpec
 
         if kind == "rest" and isinstance(base, CellSpec):
             return spec_to_dict(base), base.name or base.title
@@ -579,7 +562,6 @@ def read_base(kind: str, base, where: str):
         return copy.deepcopy(base), (base.get("title") if isinstance(base.get("title"), str) else None)
     if not isinstance(base, str):
         raise InvalidParameter(where, base, "must be a name, a path or a table")
-    from ..config.presets import cell_files, preset_files
 
     files = preset_files() if kind == "rest" else cell_files()
     if base in files:
@@ -588,7 +570,6 @@ def read_base(kind: str, base, where: str):
     else:
         path = Path(base)
         name = path.stem
-        from .._core.paths import exists
 
         if not exists(path) or not path.is_file():
             known = ", ".join(sorted(files))

@@ -17,6 +17,8 @@ from ..config.overrides import set_path as _set_path
 from ..errors import InvalidParameter
 from .models import (DEFAULT_CHUNK, MAX_AXES, MAX_FILE_BYTES, MAX_POINTS, METHODS, MODELS, Model, read_base,
                      build_model, model_for)
+from ..config.cell import read_toml, with_base
+from ..config.overrides import apply_settings
 
 
 # ---------------------------------------------------------------------------
@@ -206,8 +208,6 @@ def _with_balance(kind: str, data: dict, balance: dict) -> dict:
         data["_balance"] = dict(balance)
         return data
     if "base" in data:
-        from ..config.cell import with_base
-
         data = with_base(data, depth=0)
     for ion in balance.values():
         data["ions"][ion]["outside"] = "balance"
@@ -412,11 +412,8 @@ def sweep_from_dict(data: dict, name: str | None = None, settings=None) -> Sweep
         if kind in ("spike", "cable"):
             raise InvalidParameter("--set", list(settings), f"the {kind} model has no base to change: set its "
                                    "parameters in [fixed]")
-        from ..config.overrides import apply_settings
 
         if kind != "rest" and "base" in base_data:
-            from ..config.cell import with_base
-
             base_data = with_base(base_data, depth=0)
         base_data = apply_settings(base_data, settings)
         base_name = f"{base_name} (changed)" if base_name else None
@@ -575,7 +572,6 @@ def load_sweep(path, settings=None) -> Sweep:
     """Read and validate a sweep file (TOML); see :func:`sweep_from_dict`.
 
     *settings* (``["KEY=VALUE", ...]``, the CLI's ``--set``) change the base preset or cell."""
-    from ..config.cell import read_toml
 
     p = Path(path)
     data = read_toml(p, "sweep", MAX_FILE_BYTES)

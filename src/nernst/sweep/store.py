@@ -33,6 +33,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import InvalidParameter, NernstWarning
+from .._core.paths import exists
 
 __all__ = ["StoreLock", "SweepStore", "open_store", "verify_store", "block_slices", "STORE_VERSION"]
 
@@ -468,7 +469,6 @@ def _open_group(path: Path, mode: str, field: str):
 def verify_store(path) -> StoreState:
     """Check every block of the store at *path* (``nernst sweep --verify``)."""
     p = Path(path)
-    from .._core.paths import exists
 
     if not exists(p):
         real = Path(os.path.realpath(p))
