@@ -885,3 +885,18 @@ def test_donnan_without_any_balancing_charge_is_an_error():
 def test_malformed_input_raises_invalid_parameter(call):
     with pytest.raises(InvalidParameter):
         call()
+
+
+def test_the_one_newton_iteration_finds_analytic_roots_both_ways():
+    # the safeguarded Newton shared by the zero-current potential and the Donnan equilibrium:
+    # cube roots (increasing) and arctan(c - x) (decreasing, where plain Newton from far away diverges)
+    from nernst.physics.equilibrium import _monotone_root
+
+    a = np.array([1e-6, 0.5, 8.0, 1e6])
+    r = _monotone_root(lambda x, i: (x**3 - a[i], 3 * x**2), np.full(4, -1.0), np.full(4, 200.0),
+                       increasing=True, atol=1e-13)
+    np.testing.assert_allclose(r, np.cbrt(a), rtol=1e-12)
+    c = np.array([-30.0, 0.0, 45.0])
+    r = _monotone_root(lambda x, i: (np.arctan(c[i] - x), -1.0 / (1.0 + (c[i] - x) ** 2)),
+                       np.full(3, -100.0), np.full(3, 100.0), increasing=False, atol=1e-13)
+    np.testing.assert_allclose(r, c, atol=1e-12)

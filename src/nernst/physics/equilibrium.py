@@ -539,27 +539,42 @@ def _zero_current_root(ci, co, z, p, vt, shape, tol_mV=1e-10, max_iter=100):
     else:
         raise SolverError("zero-current potential: could not bracket the root")
 
+    def total(v, idx):
+        return _total_current(v, [a[idx] for a in ci], [a[idx] for a in co], z, [a[idx] for a in p], vt[idx])
+
+    return _monotone_root(total, lo, hi, increasing=True, atol=tol_mV, max_iter=max_iter,
+                          what="zero-current potential").reshape(shape)
+
+
+def _monotone_root(fun, lo, hi, *, increasing, atol=0.0, rtol=0.0, max_iter=100, what="root"):
+    """The root, at every point, of a strictly monotone function bracketed by [lo, hi]: safeguarded
+    Newton, vectorized (the one Newton iteration of this module).
+
+    ``fun(x, idx)`` gives the function and its derivative at the points *idx* (indices into the flat
+    bracket arrays).  A Newton step that leaves the shrinking bracket, or is not finite, is replaced
+    by bisection, so every step keeps the root inside the bracket.  A point is done when its step is
+    at most ``atol + rtol * max(1, |x|)``; points that are done leave the working set, so the cost is
+    set by the slowest points only while they are unconverged.
+    """
+    sign = 1.0 if increasing else -1.0
     result = 0.5 * (lo + hi)
-    idx = np.arange(size)
-    v = result.copy()
+    idx = np.arange(result.size)
+    x = result.copy()
     for _ in range(max_iter):
-        f, df = _total_current(v, ci, co, z, p, vt)
-        lo = np.where(f < 0, v, lo)
-        hi = np.where(f > 0, v, hi)
+        f, df = fun(x, idx)
+        lo = np.where(sign * f < 0, x, lo)
+        hi = np.where(sign * f > 0, x, hi)
         with np.errstate(divide="ignore", invalid="ignore"):
-            v_new = v - f / df
-        bad = ~((v_new >= lo) & (v_new <= hi)) | ~np.isfinite(v_new)
-        v_new = np.where(bad, 0.5 * (lo + hi), v_new)
-        v_new = np.where(f == 0, v, v_new)
-        result[idx] = v_new
-        active = np.abs(v_new - v) > tol_mV
+            x_new = x - f / df
+        bad = ~((x_new >= lo) & (x_new <= hi)) | ~np.isfinite(x_new)
+        x_new = np.where(bad, 0.5 * (lo + hi), x_new)
+        x_new = np.where(f == 0, x, x_new)
+        result[idx] = x_new
+        active = np.abs(x_new - x) > atol + rtol * np.maximum(1.0, np.abs(x))
         if not np.any(active):
-            return result.reshape(shape)
-        idx, v, lo, hi, vt = idx[active], v_new[active], lo[active], hi[active], vt[active]
-        ci = [a[active] for a in ci]
-        co = [a[active] for a in co]
-        p = [a[active] for a in p]
-    raise SolverError("zero-current potential: Newton iteration did not converge")
+            return result
+        idx, x, lo, hi = idx[active], x_new[active], lo[active], hi[active]
+    raise SolverError(f"{what}: Newton iteration did not converge")
 
 
 @_guarded("inside/outside/permeability")
@@ -861,35 +876,29 @@ def donnan_equilibrium(outside_mM, valence, impermeant_mM, impermeant_valence, t
     vt = np.asarray(thermal_voltage_mV(temperature_c))
 
     # Work in u = FV/RT.  g(u) = sum z co exp(-z u) + zA A is strictly decreasing.
-    def g(u):
-        t = co * np.exp(np.clip(-z * u, -700, 700))
-        return np.sum(z * t, axis=0) + fixed, -np.sum(z * z * t, axis=0)
+    shape = np.shape(x)
+    co_flat = co.reshape(len(co_l), -1)
+    z_flat = zs.reshape(-1, 1)
+    fixed_flat = np.ravel(fixed)
 
-    lo = np.full(np.shape(x), -1.0)
-    hi = np.full(np.shape(x), 1.0)
+    def g(u, idx):
+        t = co_flat[:, idx] * np.exp(np.clip(-z_flat * u, -700, 700))
+        return np.sum(z_flat * t, axis=0) + fixed_flat[idx], -np.sum(z_flat * z_flat * t, axis=0)
+
+    every = np.arange(fixed_flat.size)
+    lo = np.full(fixed_flat.size, -1.0)
+    hi = np.full(fixed_flat.size, 1.0)
     for _ in range(200):
-        glo, _ = g(lo)
-        ghi, _ = g(hi)
+        glo, _ = g(lo, every)
+        ghi, _ = g(hi, every)
         need_lo = glo < 0
         need_hi = ghi > 0
         if not (np.any(need_lo) or np.any(need_hi)):
             break
         lo = np.where(need_lo, lo * 2.0, lo)
         hi = np.where(need_hi, hi * 2.0, hi)
-    u = 0.5 * (lo + hi)
-    for _ in range(200):
-        f, df = g(u)
-        lo = np.where(f > 0, u, lo)
-        hi = np.where(f < 0, u, hi)
-        u_new = u - f / df
-        bad = ~((u_new > lo) & (u_new < hi)) | ~np.isfinite(u_new)
-        u_new = np.where(bad, 0.5 * (lo + hi), u_new)
-        done = np.max(np.abs(u_new - u)) < 1e-14 * max(1.0, float(np.max(np.abs(u))))
-        u = np.where(f == 0, u, u_new)
-        if done:
-            break
-    else:
-        raise SolverError("Donnan equilibrium: Newton iteration did not converge")
+    u = _monotone_root(g, lo, hi, increasing=False, rtol=1e-14, max_iter=200,
+                       what="Donnan equilibrium").reshape(shape)
     inside = co * np.exp(-z * u)
     osm = np.sum(inside, axis=0) + x - np.sum(co, axis=0)
     return DonnanState(_out(vt * u), inside, _out(osm))
