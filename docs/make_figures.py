@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -967,7 +968,9 @@ def kir_figure():
     a.axhline(0, color="#999999", lw=0.8)
     a.set_xlabel("V (mV)")
     a.set_ylabel("I_Kir (uA/cm^2, outward +)")
-    a.set_title(f"A  Kir4.1, [K]i = {k_in:g} mM: more current in than out", fontsize=10, loc="left")
+    a.set_title(f"A  Kir4.1 alone, [K]i = {k_in:g} mM: more current in than out", fontsize=10, loc="left")
+    a.annotate("below about -120 mV the\nsecond factor of f closes it", (-150, -330), xytext=(-118, -300), fontsize=8,
+               arrowprops=ARROW)
     a.legend(fontsize=8, loc="upper left")
     a.grid(alpha=0.3)
 
@@ -981,10 +984,12 @@ def kir_figure():
             vs.append(st.voltage_mV)
             eks.append(e_nernst(st.inside_mM["K"], st.outside_mM["K"], 1, t_c))
     slope = np.polyfit(np.log10(ks), vs, 1)[0]
-    b.semilogx(ks, eks, color=K_COLOR, lw=1.5, ls="--", label="E_K (Nernst, with the steady [K]i)")
-    b.semilogx(ks, vs, "o-", color="black", lw=1.5, ms=4, label=f"steady V of the cell: {slope:.1f} mV per decade")
+    b.semilogx(ks, vs, "o-", color="black", lw=1.5, ms=4,
+               label=f"steady V of the cell: {slope:.1f} mV per decade (fit, 1.5-30 mM)")
+    b.semilogx(ks, eks, color=K_COLOR, lw=2, ls="--", label="E_K (Nernst, with the steady [K]i): V sits just above it")
     b.set_xlabel("bath K+ (mM)")
     b.set_ylabel("potential (mV)")
+    b.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     b.set_xticks([2, 5, 10, 20])
     b.set_xticklabels(["2", "5", "10", "20"])
     b.set_title("B  the astrocyte-like cell of the page follows E_K", fontsize=10, loc="left")

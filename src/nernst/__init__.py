@@ -10,24 +10,33 @@ Equilibrium physics (arrays in, arrays out)
     ``thermal_voltage_mV``
 The membrane as a capacitor
     ``sphere``, ``cylinder``, ``charge_to_move``
+Cable theory (closed forms)
+    ``length_constant_um``, ``time_constant_ms``, ``axial_resistance_per_um``, ``input_resistance_Mohm``,
+    ``steady_state_infinite``, ``steady_state_sealed``, ``steady_state_killed``, ``step_response_infinite``,
+    ``half_amplitude_velocity_m_s``
 Cells from files
     ``list_presets``, ``load_preset``, ``load_config``, ``spec_from_dict``, ``list_cell_configs``,
-    ``load_cell``, ``cell_from_dict``, ``cell_to_dict``
+    ``load_cell``, ``cell_from_dict``, ``cell_to_dict``, ``load_cell_config``, ``resolve_cell_config``
 The resting report
     ``resting_state``
 The pump-leak cell
     ``CellModel``, ``Impermeant``, the mechanisms (``OhmicLeak``, ``GHKLeak``, ``NaKPump``, ``KCC2``,
-    ``NKCC1``, ``NCX``, ``PMCA``), ``steady_state``, ``simulate``, ``start_state``, ``pump_share``, ``stability`` and the
-    protocol events (``Protocol``, ``Scale``, ``Remove``, ``Add``, ``SetOutside``, ``AddInside``,
-    ``Inject``, ``Clamp``)
+    ``NKCC1``, ``NCX``, ``PMCA``, ``Kir``), ``steady_state``, ``simulate``, ``start_state``, ``pump_share``, ``stability``,
+    ``trajectory_to_dataset`` and the protocol events (``Protocol``, ``Scale``, ``Remove``, ``Add``,
+    ``SetOutside``, ``AddInside``, ``Inject``, ``Clamp``)
+Writing a mechanism
+    ``Mechanism``, ``Param``, ``current_to_flux``, ``register``
 Excitability
     ``HHParameters``, ``simulate_hh``, ``voltage_clamp``, ``iv_curve``, ``spike_features``,
-    ``simulate_cable``, ``simulate_hh_ions``, ``Section``, ``Injection``, ``Step``, ``Ramp``, ``Train``,
-    ``ampa``, ``gaba_a``, ``gaba_a_reversal``
+    ``simulate_cable``, ``simulate_hh_ions``, ``Section``, ``ball_and_stick``, ``soma_dendrite_axon``,
+    ``myelinated_axon``, ``Injection``, ``Step``, ``Ramp``, ``Train``, ``ampa``, ``gaba_a``, ``gaba_a_reversal``
 Experiments
     ``run_story``, ``run_axon``, ``gaba_a_reversal_from_cell``
 Sweeps
-    ``load_sweep``, ``sweep_from_dict``, ``run_sweep``, ``open_sweep``, ``sensitivity``
+    ``load_sweep``, ``sweep_from_dict``, ``run_sweep``, ``open_sweep``, ``sensitivity``, ``model_parameters``,
+    ``model_outputs``, ``verify_store``
+The explorer
+    ``create_app`` (the Dash app of ``nernst explore``; Dash is imported when it is called)
 Errors
     ``NernstError``, ``InvalidParameter``, ``SolverError``, ``NernstWarning``
 
@@ -82,12 +91,23 @@ _LAZY = {
     "cell_from_dict": "config.cell",
     "cell_to_dict": "config.cell",
     "CellConfig": "config.cell",
+    "load_cell_config": "config.cell",
+    "resolve_cell_config": "config.presets",
     "CellModel": "model.cell",
     "CellState": "model.cell",
     "Impermeant": "model.cell",
     "sphere": "physics.membrane",
     "cylinder": "physics.membrane",
     "charge_to_move": "physics.membrane",
+    "length_constant_um": "physics.cable_theory",
+    "time_constant_ms": "physics.cable_theory",
+    "axial_resistance_per_um": "physics.cable_theory",
+    "input_resistance_Mohm": "physics.cable_theory",
+    "steady_state_infinite": "physics.cable_theory",
+    "steady_state_sealed": "physics.cable_theory",
+    "steady_state_killed": "physics.cable_theory",
+    "step_response_infinite": "physics.cable_theory",
+    "half_amplitude_velocity_m_s": "physics.cable_theory",
     "OhmicLeak": "mechanisms",
     "GHKLeak": "mechanisms",
     "NaKPump": "mechanisms",
@@ -95,6 +115,11 @@ _LAZY = {
     "NKCC1": "mechanisms",
     "NCX": "mechanisms",
     "PMCA": "mechanisms",
+    "Mechanism": "mechanisms.base",
+    "Param": "mechanisms.base",
+    "current_to_flux": "mechanisms.base",
+    "register": "mechanisms.base",
+    "Kir": "mechanisms",
     "steady_state": "solvers.pumpleak",
     "steady_states": "solvers.pumpleak",
     "start_state": "solvers.pumpleak",
@@ -103,6 +128,7 @@ _LAZY = {
     "pump_share": "solvers.pumpleak",
     "SteadyState": "solvers.pumpleak",
     "Trajectory": "solvers.pumpleak",
+    "trajectory_to_dataset": "results",
     "Protocol": "model.protocols",
     "Scale": "model.protocols",
     "Remove": "model.protocols",
@@ -117,7 +143,14 @@ _LAZY = {
     "run_sweep": "sweep",
     "open_sweep": "sweep",
     "sensitivity": "sweep",
+    "model_parameters": "sweep",
+    "model_outputs": "sweep",
+    "verify_store": "sweep.store",
+    "create_app": "web",
     "Section": "model.morphology",
+    "ball_and_stick": "model.morphology",
+    "soma_dendrite_axon": "model.morphology",
+    "myelinated_axon": "model.morphology",
     "Step": "model.stimulus",
     "Ramp": "model.stimulus",
     "Train": "model.stimulus",
@@ -191,12 +224,23 @@ __all__ = [
     "cell_from_dict",
     "cell_to_dict",
     "CellConfig",
+    "load_cell_config",
+    "resolve_cell_config",
     "CellModel",
     "CellState",
     "Impermeant",
     "sphere",
     "cylinder",
     "charge_to_move",
+    "length_constant_um",
+    "time_constant_ms",
+    "axial_resistance_per_um",
+    "input_resistance_Mohm",
+    "steady_state_infinite",
+    "steady_state_sealed",
+    "steady_state_killed",
+    "step_response_infinite",
+    "half_amplitude_velocity_m_s",
     "OhmicLeak",
     "GHKLeak",
     "NaKPump",
@@ -204,6 +248,11 @@ __all__ = [
     "NKCC1",
     "NCX",
     "PMCA",
+    "Mechanism",
+    "Param",
+    "current_to_flux",
+    "register",
+    "Kir",
     "steady_state",
     "steady_states",
     "start_state",
@@ -212,6 +261,7 @@ __all__ = [
     "pump_share",
     "SteadyState",
     "Trajectory",
+    "trajectory_to_dataset",
     "Protocol",
     "Scale",
     "Remove",
@@ -226,6 +276,11 @@ __all__ = [
     "run_sweep",
     "open_sweep",
     "sensitivity",
-    "Section", "Step", "Ramp", "Train", "Injection", "ampa", "gaba_a", "gaba_a_reversal",
+    "model_parameters",
+    "model_outputs",
+    "verify_store",
+    "create_app",
+    "Section", "ball_and_stick", "soma_dendrite_axon", "myelinated_axon",
+    "Step", "Ramp", "Train", "Injection", "ampa", "gaba_a", "gaba_a_reversal",
     "gaba_a_reversal_from_cell",
 ]

@@ -9,7 +9,7 @@ Every reference number is computed here independently of nernst, from
 quoted in /work/shared/PHYSICS.md; source and tolerance sit next to each
 assertion.  The contract pinned here is the one of the CLI issue:
 
-* ``equilibrium --json``: ion, valence, inside_mM, outside_mM, temperature_c, potential_mV
+* ``equilibrium --json``: ion, valence, inside_mM, outside_mM, temperature_c, equilibrium_mV (and potential_mV, its earlier name)
 * ``rest --json``: temperature_c, ghk_mV, weighted_mV, (chord_mV), ions{...}
 * ``charge --json``: area_cm2, volume_L, charge_C, ions, concentration_change_mM, fraction_of_pool
 * ``presets --json``: [{name, description, source, ...}], every name works with ``rest --preset``
@@ -100,7 +100,7 @@ def write(tmp_path: Path, text: str, name: str = "cell.toml") -> Path:
 # =============================================================================
 # equilibrium
 # =============================================================================
-EQ_KEYS = {"ion", "valence", "inside_mM", "outside_mM", "temperature_c", "potential_mV"}
+EQ_KEYS = {"ion", "valence", "inside_mM", "outside_mM", "temperature_c", "equilibrium_mV", "potential_mV"}
 
 
 def test_equilibrium_json_potassium_at_37(capsys):
@@ -112,6 +112,7 @@ def test_equilibrium_json_potassium_at_37(capsys):
     # Same constants on both sides, so only rounding separates them: rel 1e-9.
     assert d["potential_mV"] == pytest.approx(nernst_mV(140, 5, 1, 37), rel=1e-9)
     assert d["potential_mV"] == pytest.approx(-89.06, abs=0.005)  # the issue's -89.06 mV
+    assert d["equilibrium_mV"] == d["potential_mV"]  # the glossary's name; potential_mV kept one release
 
 
 @pytest.mark.parametrize(

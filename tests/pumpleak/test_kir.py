@@ -169,3 +169,23 @@ def test_a_cell_with_kir_runs_on_the_python_path_and_conserves(tmp_path):
     assert abs(cons["charge_rel_error"]) < 1e-12
     assert set(cons["amount_rel_error"]) == {"Na", "K", "Cl"}
     assert all(abs(e) < 1e-12 for e in cons["amount_rel_error"].values())
+
+
+def test_a_sweep_sees_every_declared_parameter_even_one_written_with_a_unit(tmp_path):
+    from nernst.sweep import model_parameters
+
+    p = tmp_path / "glia.toml"
+    p.write_text(GLIA)  # conductance_mS_cm2 = "16.96 S/m^2"; k_out_ref_mM and e_k_ref_mV left at their default
+    params = model_parameters("steady", str(p))
+    assert params["mechanisms.kir.conductance_mS_cm2"] == pytest.approx(1.696, rel=1e-12)
+    assert params["mechanisms.kir.k_out_ref_mM"] == Kir().k_out_ref_mM
+    assert params["mechanisms[0].e_k_ref_mV"] == Kir().e_k_ref_mV
+    assert params["mechanisms.nak_pump.k_na_mM"] == 10.0  # the pump's default, declared
+    # a swept value is the value the cell runs with: the same steady V as the config changed by hand
+    from nernst.sweep import run_sweep, sweep_from_dict
+
+    sw = sweep_from_dict({"model": "steady", "cell": str(p), "outputs": ["v_rest_mV"],
+                          "axes": [{"parameter": "mechanisms.kir.k_out_ref_mM", "values": [6.0]}]})
+    v = float(run_sweep(sw).dataset["v_rest_mV"].values.ravel()[0])
+    by_hand = start_state(load_cell(p, ["mechanisms[0].k_out_ref_mM=6"]))
+    assert v == pytest.approx(by_hand.voltage_mV, abs=1e-9)

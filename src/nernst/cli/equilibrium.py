@@ -40,7 +40,8 @@ def equilibrium(
     from ..physics.ions import Ion, parse_ion
 
     symbol = parse_ion(ion)[0]
-    result = {"ion": symbol, "valence": z, "inside_mM": ci, "outside_mM": co, "temperature_c": t, "potential_mV": e}
+    result = {"ion": symbol, "valence": z, "inside_mM": ci, "outside_mM": co, "temperature_c": t, "equilibrium_mV": e,
+              "potential_mV": e}  # potential_mV: the key of the previous release, kept for one release
     if as_json:
         _emit_json(result)
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import tomllib
 
 from ..errors import InvalidParameter
+from ..mechanisms.base import REGISTRY
 
 __all__ = ["set_path", "with_value", "mechanism_aliases", "resolve_path", "parse_setting", "apply_settings"]
 
@@ -50,6 +51,15 @@ def with_value(data: dict, path: str, value: float) -> dict:
     return root
 
 
+def mechanism_fields(table: dict) -> list:
+    """The numeric parameters of one ``[[mechanisms]]`` table: every one its kind declares (those left
+    at their default too, and those written with a unit), or, for an unknown kind, its numbers."""
+    kind = table.get("kind")
+    if isinstance(kind, str) and kind in REGISTRY:
+        return [p.name for p in REGISTRY[kind].params if p.kind not in ("ion", "choice", "flag")]
+    return [k for k, v in table.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
 def mechanism_aliases(data: dict) -> dict:
     """mechanisms.<kind>[.<ion>].<field> -> mechanisms[i].<field>, where that names one mechanism."""
     mechs = data.get("mechanisms", [])
@@ -63,8 +73,8 @@ def mechanism_aliases(data: dict) -> dict:
     for kind, idx in kinds.items():
         for i in idx:
             m = mechs[i]
-            for key, val in m.items():
-                if isinstance(val, (int, float)) and not isinstance(val, bool):
+            for key in mechanism_fields(m):
+                if True:
                     if len(idx) == 1:
                         out[f"mechanisms.{kind}.{key}"] = f"mechanisms[{i}].{key}"
                     ion = m.get("ion")

@@ -141,6 +141,8 @@ class Param:
                 raise InvalidParameter(field, value, f"must be {self.allowed}")
             return value
         if kind == "count":
+            if isinstance(value, (float, np.floating)) and float(value).is_integer():  # 3.0 from a sweep
+                value = int(value)
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
                     or (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
                 raise InvalidParameter(field, value, f"must be a whole number {self.allowed}")

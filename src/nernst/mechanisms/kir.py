@@ -39,7 +39,7 @@ class Kir(Mechanism):
     Parameters
     ----------
     conductance_mS_cm2 : float
-        g, the conductance at the reference state, mS/cm^2 (1.696 in Halnes et al. 2013).
+        g, the conductance at the reference state, mS/cm^2 (16.96 S/m^2 = 1.696 mS/cm^2 in Halnes et al. 2013).
     k_out_ref_mM : float
         K_ref, the external K+ at which the square-root factor is 1, mM.
     e_k_ref_mV : float

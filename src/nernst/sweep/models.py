@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config.overrides import mechanism_aliases as _mechanism_aliases
+from ..config.overrides import mechanism_fields as _mechanism_fields
 from ..config.overrides import with_value as _with_value
 from ..errors import InvalidParameter, NernstError
 from .._core.paths import exists
@@ -228,9 +229,15 @@ class _CellModel(Model):
         return dict(self.cfg.model.valence)
 
     def parameters(self):
-        flat = _flat_numbers({k: v for k, v in self.data.items() if k not in ("run", "protocol")
+        flat = _flat_numbers({k: v for k, v in self.data.items() if k not in ("run", "protocol", "mechanisms")
                               or self.kind == "scenario"})
         flat.pop("run.points", None)
+        flat = {k: v for k, v in flat.items() if not k.startswith("mechanisms[")}
+        # a mechanism's parameters from its declaration, in engine units: those written with a unit
+        # ("16.96 S/m^2") and those left at their default are parameters too
+        for i, (table, mech) in enumerate(zip(self.data.get("mechanisms", []), self.cfg.model.mechanisms)):
+            for name in _mechanism_fields(table):
+                flat[f"mechanisms[{i}].{name}"] = float(getattr(mech, name))
         out = dict(flat)
         for alias, real in self.aliases.items():
             if real in flat:
