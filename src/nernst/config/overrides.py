@@ -73,13 +73,13 @@ def mechanism_aliases(data: dict) -> dict:
     for kind, idx in kinds.items():
         for i in idx:
             m = mechs[i]
+            ion = m.get("ion")
+            by_ion = isinstance(ion, str) and sum(1 for j in idx if mechs[j].get("ion") == ion) == 1
             for key in mechanism_fields(m):
-                if True:
-                    if len(idx) == 1:
-                        out[f"mechanisms.{kind}.{key}"] = f"mechanisms[{i}].{key}"
-                    ion = m.get("ion")
-                    if isinstance(ion, str) and sum(1 for j in idx if mechs[j].get("ion") == ion) == 1:
-                        out[f"mechanisms.{kind}.{ion}.{key}"] = f"mechanisms[{i}].{key}"
+                if len(idx) == 1:
+                    out[f"mechanisms.{kind}.{key}"] = f"mechanisms[{i}].{key}"
+                if by_ion:
+                    out[f"mechanisms.{kind}.{ion}.{key}"] = f"mechanisms[{i}].{key}"
     return out
 
 
